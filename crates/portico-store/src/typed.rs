@@ -1,0 +1,101 @@
+//! Typed access: model types stored as JSON records.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use portico_model::{ApiDefinition, DeploymentRecord, Stage};
+
+use crate::{Expect, Key, Kind, Range, Record, Store, StoreError, Write};
+
+/// A model type that is stored as one record of [`Document::KIND`].
+pub trait Document: Serialize + DeserializeOwned + Send {
+    /// The record kind.
+    const KIND: Kind;
+}
+
+impl Document for ApiDefinition {
+    const KIND: Kind = Kind::RestApi;
+}
+
+impl Document for DeploymentRecord {
+    const KIND: Kind = Kind::Deployment;
+}
+
+impl Document for Stage {
+    const KIND: Kind = Kind::Stage;
+}
+
+/// A decoded document and the version it was read at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u64,
+}
+
+/// The key of a document.
+pub fn key<T: Document>(scope: &str, id: &str) -> Key {
+    Key::new(T::KIND, scope, id)
+}
+
+/// Reads and decodes one document.
+pub async fn get<T: Document>(
+    store: &dyn Store,
+    scope: &str,
+    id: &str,
+) -> Result<Option<Versioned<T>>, StoreError> {
+    match store.get(&key::<T>(scope, id)).await? {
+        Some(record) => decode(record).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Reads and decodes the documents of a scope within `range`.
+pub async fn list<T: Document>(
+    store: &dyn Store,
+    scope: &str,
+    range: Range,
+) -> Result<Vec<Versioned<T>>, StoreError> {
+    store
+        .list(T::KIND, scope, range)
+        .await?
+        .into_iter()
+        .map(decode)
+        .collect()
+}
+
+/// Reads and decodes every document of the kind, in every scope.
+pub async fn list_all<T: Document>(store: &dyn Store) -> Result<Vec<Versioned<T>>, StoreError> {
+    store
+        .list_all(T::KIND)
+        .await?
+        .into_iter()
+        .map(decode)
+        .collect()
+}
+
+/// A write that stores `value` under `scope`/`id` if `expect` holds.
+pub fn put<T: Document>(
+    scope: &str,
+    id: &str,
+    value: &T,
+    expect: Expect,
+) -> Result<Write, StoreError> {
+    let body = serde_json::to_vec(value).map_err(|err| StoreError::Unavailable(Box::new(err)))?;
+    Ok(Write::Put {
+        key: key::<T>(scope, id),
+        body,
+        expect,
+    })
+}
+
+/// Decodes a record's body.
+pub fn decode<T: Document>(record: Record) -> Result<Versioned<T>, StoreError> {
+    let value = serde_json::from_slice(&record.body).map_err(|err| StoreError::Corrupt {
+        key: record.key.clone(),
+        reason: err.to_string(),
+    })?;
+    Ok(Versioned {
+        value,
+        version: record.version,
+    })
+}
