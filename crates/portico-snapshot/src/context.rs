@@ -1,0 +1,95 @@
+//! `$context` variables that parameter mappings (`context.X`) can read.
+
+/// A `$context` variable a mapping refers to, resolved when the snapshot is compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextVariable {
+    AccountId,
+    ApiId,
+    DomainName,
+    DomainPrefix,
+    ExtendedRequestId,
+    HttpMethod,
+    Path,
+    Protocol,
+    RequestId,
+    RequestTime,
+    RequestTimeEpoch,
+    ResourceId,
+    ResourcePath,
+    Stage,
+    IdentitySourceIp,
+    IdentityUserAgent,
+    IdentityApiKey,
+    IdentityApiKeyId,
+    IdentityCaller,
+    IdentityUser,
+    IdentityUserArn,
+    IdentityAccessKey,
+    IdentityAccountId,
+    /// `authorizer.principalId` and `authorizer.{key}`: set once authorizers exist.
+    Authorizer(Box<str>),
+    /// A name AWS does not define (or Portico does not fill yet); it maps to an empty value.
+    Unknown(Box<str>),
+}
+
+// === impl ContextVariable ===
+
+impl ContextVariable {
+    /// Resolves the name after `context.`.
+    pub fn parse(name: &str) -> ContextVariable {
+        match name {
+            "accountId" => ContextVariable::AccountId,
+            "apiId" => ContextVariable::ApiId,
+            "domainName" => ContextVariable::DomainName,
+            "domainPrefix" => ContextVariable::DomainPrefix,
+            "extendedRequestId" => ContextVariable::ExtendedRequestId,
+            "httpMethod" => ContextVariable::HttpMethod,
+            "path" => ContextVariable::Path,
+            "protocol" => ContextVariable::Protocol,
+            "requestId" | "awsEndpointRequestId" => ContextVariable::RequestId,
+            "requestTime" => ContextVariable::RequestTime,
+            "requestTimeEpoch" => ContextVariable::RequestTimeEpoch,
+            "resourceId" => ContextVariable::ResourceId,
+            "resourcePath" => ContextVariable::ResourcePath,
+            "stage" => ContextVariable::Stage,
+            "identity.sourceIp" => ContextVariable::IdentitySourceIp,
+            "identity.userAgent" => ContextVariable::IdentityUserAgent,
+            "identity.apiKey" => ContextVariable::IdentityApiKey,
+            "identity.apiKeyId" => ContextVariable::IdentityApiKeyId,
+            "identity.caller" => ContextVariable::IdentityCaller,
+            "identity.user" => ContextVariable::IdentityUser,
+            "identity.userArn" => ContextVariable::IdentityUserArn,
+            "identity.accessKey" => ContextVariable::IdentityAccessKey,
+            "identity.accountId" => ContextVariable::IdentityAccountId,
+            other => match other.strip_prefix("authorizer.") {
+                Some(key) => ContextVariable::Authorizer(key.into()),
+                None => ContextVariable::Unknown(other.into()),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_and_unknown_names_resolve() {
+        assert_eq!(
+            ContextVariable::parse("requestId"),
+            ContextVariable::RequestId
+        );
+        assert_eq!(
+            ContextVariable::parse("identity.sourceIp"),
+            ContextVariable::IdentitySourceIp
+        );
+        assert_eq!(
+            ContextVariable::parse("authorizer.principalId"),
+            ContextVariable::Authorizer("principalId".into())
+        );
+        assert_eq!(
+            ContextVariable::parse("bogus"),
+            ContextVariable::Unknown("bogus".into())
+        );
+    }
+}

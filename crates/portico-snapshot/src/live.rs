@@ -1,0 +1,66 @@
+//! The current snapshot, swapped atomically: readers never lock, writers serialise.
+
+use std::sync::{Arc, Mutex};
+
+use arc_swap::{ArcSwap, Guard};
+
+use crate::{Snapshot, StageSnapshot};
+
+/// Holds the current [`Snapshot`]. The data plane calls [`Live::load`] once per request;
+/// the control plane publishes changes, which in-flight requests never observe halfway.
+#[derive(Debug, Default)]
+pub struct Live {
+    current: ArcSwap<Snapshot>,
+    // Publishing is read-modify-write of the whole map; one writer at a time keeps
+    // concurrent publishes from losing each other's stages. Readers never take it.
+    writer: Mutex<()>,
+}
+
+// === impl Live ===
+
+impl Live {
+    /// The current snapshot (lock-free).
+    pub fn load(&self) -> Guard<Arc<Snapshot>> {
+        self.current.load()
+    }
+
+    /// The current snapshot as an owned pointer (lock-free, one reference-count increment).
+    pub fn load_full(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// Installs or replaces one stage.
+    pub fn publish_stage(&self, stage: Arc<StageSnapshot>) {
+        self.update(|current| current.with_stage(stage));
+    }
+
+    /// Removes one stage.
+    pub fn remove_stage(&self, api_id: &str, stage_name: &str) {
+        self.update(|current| current.without_stage(api_id, stage_name));
+    }
+
+    /// Removes every stage of an API.
+    pub fn remove_api(&self, api_id: &str) {
+        self.update(|current| current.without_api(api_id));
+    }
+
+    /// Replaces everything (start-up, cluster resync).
+    pub fn replace(&self, snapshot: Snapshot) {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.current.store(Arc::new(snapshot));
+    }
+
+    fn update(&self, change: impl FnOnce(&Snapshot) -> Snapshot) {
+        // A panic while holding the lock cannot leave the snapshot half-written (it is
+        // swapped whole), so a poisoned lock is safe to reuse.
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let next = change(&self.current.load());
+        self.current.store(Arc::new(next));
+    }
+}
