@@ -78,7 +78,7 @@ pub struct RestApi {
 }
 
 /// The members of `CreateRestApi`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateRestApiInput {
     pub name: Option<String>,

@@ -221,6 +221,14 @@ impl Store for SqliteStore {
                             )
                             .map_err(unavailable)?;
                     }
+                    Write::Touch { key, .. } => {
+                        transaction
+                            .execute(
+                                "UPDATE records SET version = version + 1 WHERE kind = ?1 AND scope = ?2 AND id = ?3",
+                                params![key.kind.as_str(), key.scope, key.id],
+                            )
+                            .map_err(unavailable)?;
+                    }
                     Write::Check { .. } => {}
                 }
             }

@@ -61,6 +61,8 @@ pub enum Expect {
     Absent,
     /// A record at exactly this version.
     Version(u64),
+    /// Some record, at any version.
+    Present,
 }
 
 /// One write of a commit.
@@ -78,6 +80,9 @@ pub enum Write {
     DeleteScope { kind: Kind, scope: String },
     /// Write nothing; only check the expectation (a parent that must still exist).
     Check { key: Key, expect: Expect },
+    /// Bump the record's version without changing its body: commits that touch the same
+    /// parent with version expectations are serialised against each other.
+    Touch { key: Key, expect: Expect },
 }
 
 /// A page request for [`Store::list`].
@@ -169,7 +174,8 @@ impl Write {
         match self {
             Write::Put { key, expect, .. }
             | Write::Delete { key, expect }
-            | Write::Check { key, expect } => Some((key, *expect)),
+            | Write::Check { key, expect }
+            | Write::Touch { key, expect } => Some((key, *expect)),
             Write::DeleteScope { .. } => None,
         }
     }
@@ -184,6 +190,7 @@ impl Expect {
             Expect::Any => true,
             Expect::Absent => version.is_none(),
             Expect::Version(expected) => version == Some(expected),
+            Expect::Present => version.is_some(),
         }
     }
 }

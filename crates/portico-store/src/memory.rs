@@ -7,10 +7,12 @@ use async_trait::async_trait;
 
 use crate::{Key, Kind, Range, Record, Store, StoreError, Write};
 
+type Records = BTreeMap<Key, (u64, Vec<u8>)>;
+
 /// A [`Store`] kept in a map behind a mutex (the control plane is not a hot path).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    records: Mutex<BTreeMap<Key, (u64, Vec<u8>)>>,
+    records: Mutex<Records>,
 }
 
 #[async_trait]
@@ -75,6 +77,11 @@ impl Store for MemoryStore {
                 Write::DeleteScope { kind, scope } => {
                     records.retain(|key, _| !(key.kind == kind && key.scope == scope));
                 }
+                Write::Touch { key, .. } => {
+                    if let Some((version, _)) = records.get_mut(&key) {
+                        *version += 1;
+                    }
+                }
                 Write::Check { .. } => {}
             }
         }
@@ -83,7 +90,7 @@ impl Store for MemoryStore {
 }
 
 impl MemoryStore {
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, BTreeMap<Key, (u64, Vec<u8>)>>, StoreError> {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Records>, StoreError> {
         self.records
             .lock()
             .map_err(|_| StoreError::Unavailable("memory store mutex poisoned".into()))

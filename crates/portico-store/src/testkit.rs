@@ -20,6 +20,54 @@ where
     check_guards_a_commit_without_writing(&make().await).await;
     list_is_ordered_and_ranged(&make().await).await;
     list_all_spans_scopes(&make().await).await;
+    touch_serialises_commits_on_a_parent(&make().await).await;
+    present_expectation_requires_a_record(&make().await).await;
+}
+
+async fn touch_serialises_commits_on_a_parent(store: &dyn Store) {
+    let parent = key(Kind::RestApi, "", "a");
+    store
+        .commit(vec![put(&parent, "p", Expect::Absent)])
+        .await
+        .expect("parent");
+    let touch = |version| Write::Touch {
+        key: parent.clone(),
+        expect: Expect::Version(version),
+    };
+    store
+        .commit(vec![
+            touch(1),
+            put(&key(Kind::Stage, "a", "dev"), "1", Expect::Absent),
+        ])
+        .await
+        .expect("first child");
+    let err = store
+        .commit(vec![
+            touch(1),
+            put(&key(Kind::Stage, "a", "prod"), "1", Expect::Absent),
+        ])
+        .await
+        .expect_err("stale parent version");
+    assert!(matches!(err, StoreError::Conflict(_)));
+    let record = store.get(&parent).await.expect("get").expect("parent");
+    assert_eq!(
+        (record.version, record.body.as_slice()),
+        (2, b"p".as_slice())
+    );
+}
+
+async fn present_expectation_requires_a_record(store: &dyn Store) {
+    let k = key(Kind::Deployment, "a", "d1");
+    let check = || Write::Check {
+        key: k.clone(),
+        expect: Expect::Present,
+    };
+    assert!(store.commit(vec![check()]).await.is_err());
+    store
+        .commit(vec![put(&k, "d", Expect::Absent)])
+        .await
+        .expect("seed");
+    store.commit(vec![check()]).await.expect("present");
 }
 
 fn key(kind: Kind, scope: &str, id: &str) -> Key {

@@ -63,13 +63,18 @@ pub async fn list<T: Document>(
         .collect()
 }
 
-/// Reads and decodes every document of the kind, in every scope.
-pub async fn list_all<T: Document>(store: &dyn Store) -> Result<Vec<Versioned<T>>, StoreError> {
+/// Reads and decodes every document of the kind, in every scope, with its scope.
+pub async fn list_all<T: Document>(
+    store: &dyn Store,
+) -> Result<Vec<(String, Versioned<T>)>, StoreError> {
     store
         .list_all(T::KIND)
         .await?
         .into_iter()
-        .map(decode)
+        .map(|record| {
+            let scope = record.key.scope.clone();
+            decode(record).map(|value| (scope, value))
+        })
         .collect()
 }
 
@@ -90,12 +95,10 @@ pub fn put<T: Document>(
 
 /// Decodes a record's body.
 pub fn decode<T: Document>(record: Record) -> Result<Versioned<T>, StoreError> {
-    let value = serde_json::from_slice(&record.body).map_err(|err| StoreError::Corrupt {
-        key: record.key.clone(),
+    let Record { key, version, body } = record;
+    let value = serde_json::from_slice(&body).map_err(|err| StoreError::Corrupt {
+        key,
         reason: err.to_string(),
     })?;
-    Ok(Versioned {
-        value,
-        version: record.version,
-    })
+    Ok(Versioned { value, version })
 }

@@ -1,0 +1,182 @@
+//! The control plane: Amazon API Gateway's REST-JSON API (botocore service model
+//! `apigateway` 2015-07-09) on the admin listener, so that `aws apigateway …` and boto3 work
+//! unchanged against Portico.
+//!
+//! Every request is SigV4-verified ([`auth`]); each AWS operation is one handler, grouped by
+//! resource. Handlers validate through `portico-model`, write through the [`Store`] (durable
+//! before they answer) and, for changes that affect traffic, compile and publish stage
+//! snapshots to [`Live`] ([`publish`]). It never depends on the data plane. The binary builds
+//! it with [`ControlPlane::new`] and serves [`router`].
+
+pub mod auth;
+mod definitions;
+mod deployments;
+pub mod error;
+mod methods;
+pub mod publish;
+mod resources;
+mod rest_apis;
+mod stages;
+mod tags;
+pub mod wire;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http::HeaderValue;
+use portico_snapshot::Live;
+use portico_store::Store;
+
+pub use auth::RootCredentials;
+pub use error::ApiError;
+
+/// Largest control-plane request body (OpenAPI imports may be up to 6 MB).
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// Shared state of the control plane.
+#[derive(Clone)]
+pub struct ControlPlane {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    live: Arc<Live>,
+    credentials: RootCredentials,
+}
+
+// === impl ControlPlane ===
+
+impl ControlPlane {
+    /// A control plane over `store` that publishes to `live` and trusts `credentials`.
+    pub fn new(store: Arc<dyn Store>, live: Arc<Live>, credentials: RootCredentials) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                live,
+                credentials,
+            }),
+        }
+    }
+
+    /// The store (source of truth).
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    /// The snapshot holder shared with the data plane.
+    pub fn live(&self) -> &Live {
+        &self.inner.live
+    }
+
+    /// The root credentials.
+    pub fn credentials(&self) -> &RootCredentials {
+        &self.inner.credentials
+    }
+}
+
+/// The admin listener's router: `/ping` unauthenticated, every AWS operation behind SigV4.
+pub fn router(control_plane: ControlPlane) -> Router {
+    let operations = Router::new()
+        .route("/restapis", post(rest_apis::create_rest_api).get(rest_apis::get_rest_apis))
+        .route(
+            "/restapis/{restapi_id}",
+            get(rest_apis::get_rest_api)
+                .patch(rest_apis::update_rest_api)
+                .delete(rest_apis::delete_rest_api)
+                .put(rest_apis::put_rest_api),
+        )
+        .route("/restapis/{restapi_id}/resources", get(resources::get_resources))
+        .route(
+            "/restapis/{restapi_id}/resources/{resource_id}",
+            get(resources::get_resource)
+                .post(resources::create_resource)
+                .patch(resources::update_resource)
+                .delete(resources::delete_resource),
+        )
+        .route(
+            "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}",
+            get(methods::get_method)
+                .put(methods::put_method)
+                .patch(methods::update_method)
+                .delete(methods::delete_method),
+        )
+        .route(
+            "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}",
+            get(methods::get_method_response)
+                .put(methods::put_method_response)
+                .patch(methods::update_method_response)
+                .delete(methods::delete_method_response),
+        )
+        .route(
+            "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration",
+            get(methods::get_integration)
+                .put(methods::put_integration)
+                .patch(methods::update_integration)
+                .delete(methods::delete_integration),
+        )
+        .route(
+            "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}",
+            get(methods::get_integration_response)
+                .put(methods::put_integration_response)
+                .patch(methods::update_integration_response)
+                .delete(methods::delete_integration_response),
+        )
+        .route(
+            "/restapis/{restapi_id}/deployments",
+            post(deployments::create_deployment).get(deployments::get_deployments),
+        )
+        .route(
+            "/restapis/{restapi_id}/deployments/{deployment_id}",
+            get(deployments::get_deployment)
+                .patch(deployments::update_deployment)
+                .delete(deployments::delete_deployment),
+        )
+        .route(
+            "/restapis/{restapi_id}/stages",
+            post(stages::create_stage).get(stages::get_stages),
+        )
+        .route(
+            "/restapis/{restapi_id}/stages/{stage_name}",
+            get(stages::get_stage)
+                .patch(stages::update_stage)
+                .delete(stages::delete_stage),
+        )
+        .route(
+            "/tags/{resource_arn}",
+            get(tags::get_tags).put(tags::tag_resource).delete(tags::untag_resource),
+        )
+        .fallback(unknown_operation)
+        .layer(middleware::from_fn_with_state(control_plane.clone(), auth::authenticate))
+        .with_state(control_plane);
+    Router::new()
+        .route("/ping", get(ping))
+        .merge(operations)
+        .layer(middleware::from_fn(request_id))
+}
+
+async fn ping() -> &'static str {
+    "ok"
+}
+
+async fn unknown_operation(request: Request) -> ApiError {
+    ApiError::UnknownOperation(format!(
+        "No operation matches {} {}",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+/// Stamps every response with a fresh `x-amzn-RequestId`.
+async fn request_id(request: Request, next: Next) -> Response {
+    let request_id = wire::new_request_id();
+    let mut response = next.run(request).await.into_response();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(wire::X_AMZN_REQUESTID, value);
+    }
+    response
+}

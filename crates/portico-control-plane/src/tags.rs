@@ -1,0 +1,179 @@
+//! Tag operations on RestApis and Stages: GetTags, TagResource, UntagResource.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use bytes::Bytes;
+use http::StatusCode;
+use portico_model::Stage;
+use portico_model::wire::{parse_input, required};
+use portico_store::{Expect, StoreError, typed};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::definitions::{self, MAX_ATTEMPTS};
+use crate::wire::{QueryParams, empty_response, json_response, now};
+use crate::{ApiError, ControlPlane};
+
+/// A taggable resource named by its ARN.
+enum Taggable {
+    RestApi { api_id: String },
+    Stage { api_id: String, stage_name: String },
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TagResourceInput {
+    tags: Option<BTreeMap<String, String>>,
+}
+
+/// Parses `arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`.
+fn parse_arn(arn: &str) -> Result<Taggable, ApiError> {
+    let invalid = || ApiError::BadRequest(format!("Invalid ARN specified in the request: {arn}"));
+    let rest = arn.strip_prefix("arn:").ok_or_else(invalid)?;
+    let mut fields = rest.splitn(5, ':');
+    let (partition, service, _region, account, resource) = (
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+    );
+    if partition.is_none_or(str::is_empty) || service != Some("apigateway") || account != Some("") {
+        return Err(invalid());
+    }
+    let segments: Vec<&str> = resource
+        .ok_or_else(invalid)?
+        .trim_start_matches('/')
+        .split('/')
+        .collect();
+    match segments.as_slice() {
+        ["restapis", api_id] => Ok(Taggable::RestApi {
+            api_id: (*api_id).to_owned(),
+        }),
+        ["restapis", api_id, "stages", stage_name] => Ok(Taggable::Stage {
+            api_id: (*api_id).to_owned(),
+            stage_name: (*stage_name).to_owned(),
+        }),
+        _ => Err(invalid()),
+    }
+}
+
+async fn read_tags(
+    control_plane: &ControlPlane,
+    target: &Taggable,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    match target {
+        Taggable::RestApi { api_id } => Ok(definitions::load(control_plane, api_id)
+            .await?
+            .value
+            .rest_api
+            .tags
+            .unwrap_or_default()),
+        Taggable::Stage { api_id, stage_name } => {
+            Ok(
+                typed::get::<Stage>(control_plane.store(), api_id, stage_name)
+                    .await?
+                    .ok_or_else(|| ApiError::NotFound("Invalid Stage identifier specified".into()))?
+                    .value
+                    .tags
+                    .unwrap_or_default(),
+            )
+        }
+    }
+}
+
+/// Applies `change` to the resource's tags and validates the result.
+async fn change_tags(
+    control_plane: &ControlPlane,
+    target: &Taggable,
+    change: impl Fn(&mut BTreeMap<String, String>),
+) -> Result<(), ApiError> {
+    let finish = |tags: &mut Option<BTreeMap<String, String>>| -> Result<(), ApiError> {
+        let mut current = tags.take().unwrap_or_default();
+        change(&mut current);
+        portico_model::tags::validate(&current)?;
+        *tags = (!current.is_empty()).then_some(current);
+        Ok(())
+    };
+    match target {
+        Taggable::RestApi { api_id } => {
+            definitions::update(control_plane, api_id, |definition| {
+                finish(&mut definition.rest_api.tags)
+            })
+            .await
+        }
+        Taggable::Stage { api_id, stage_name } => {
+            for _ in 0..MAX_ATTEMPTS {
+                let current = typed::get::<Stage>(control_plane.store(), api_id, stage_name)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::NotFound("Invalid Stage identifier specified".into())
+                    })?;
+                let mut stage = current.value;
+                finish(&mut stage.tags)?;
+                stage.last_updated_date = now();
+                let write =
+                    typed::put(api_id, stage_name, &stage, Expect::Version(current.version))?;
+                match control_plane.store().commit(vec![write]).await {
+                    Ok(()) => return Ok(()),
+                    Err(StoreError::Conflict(_)) => continue,
+                    Err(err) => return Err(err.into()),
+                }
+            }
+            Err(StoreError::Conflict(typed::key::<Stage>(api_id, stage_name)).into())
+        }
+    }
+}
+
+/// `GET /tags/{resource_arn}`.
+pub async fn get_tags(
+    State(control_plane): State<ControlPlane>,
+    Path(arn): Path<String>,
+) -> Result<Response, ApiError> {
+    let tags = read_tags(&control_plane, &parse_arn(&arn)?).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "tags": tags })))
+}
+
+/// `PUT /tags/{resource_arn}`.
+pub async fn tag_resource(
+    State(control_plane): State<ControlPlane>,
+    Path(arn): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input: TagResourceInput = parse_input("tagResourceInput", &body)?;
+    let tags = required("tagResourceInput.tags", input.tags)?;
+    change_tags(&control_plane, &parse_arn(&arn)?, |current| {
+        current.extend(tags.clone())
+    })
+    .await?;
+    Ok(empty_response(StatusCode::NO_CONTENT))
+}
+
+/// `DELETE /tags/{resource_arn}?tagKeys=…`.
+pub async fn untag_resource(
+    State(control_plane): State<ControlPlane>,
+    Path(arn): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let query = QueryParams::parse(query.as_deref());
+    let keys: Vec<String> = query
+        .all("tagKeys")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if keys.is_empty() {
+        return Err(ApiError::BadRequest(
+            "1 validation error detected: Value null at 'untagResourceInput.tagKeys' failed to \
+             satisfy constraint: Member must not be null"
+                .into(),
+        ));
+    }
+    change_tags(&control_plane, &parse_arn(&arn)?, |current| {
+        for key in &keys {
+            current.remove(key);
+        }
+    })
+    .await?;
+    Ok(empty_response(StatusCode::NO_CONTENT))
+}
