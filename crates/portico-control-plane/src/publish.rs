@@ -120,7 +120,7 @@ pub async fn load_all(store: &dyn Store, live: &Live) -> Result<LoadReport, Stor
             .and_then(|id| find(&api_id, id.as_str()));
         match compile_definitions(&stage, main, canary.map(|record| &record.definition)) {
             Ok(compiled) => {
-                snapshot = snapshot.with_stage(Arc::new(compiled));
+                snapshot.insert(Arc::new(compiled));
                 report.stages += 1;
             }
             Err(errors) => {

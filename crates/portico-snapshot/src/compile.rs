@@ -148,6 +148,8 @@ fn compile_deployment(
     let api = &definition.rest_api;
     StageSnapshot {
         api_id: api.id.as_str().into(),
+        api_id_header: HeaderValue::from_str(api.id.as_str())
+            .unwrap_or(HeaderValue::from_static("invalid")),
         stage_name: stage.stage_name.as_str().into(),
         deployment_id: deployment_id.into(),
         routes,

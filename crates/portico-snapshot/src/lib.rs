@@ -36,6 +36,8 @@ pub struct ApiStages {
 #[derive(Debug)]
 pub struct StageSnapshot {
     pub api_id: Box<str>,
+    /// The API id as a header value (`x-amzn-apigateway-api-id` to backends).
+    pub api_id_header: http::HeaderValue,
     pub stage_name: Box<str>,
     pub deployment_id: Box<str>,
     /// The route trie of the deployed resources.
@@ -80,12 +82,17 @@ impl Snapshot {
     /// A copy with `stage` inserted (replacing any previous version of it).
     pub fn with_stage(&self, stage: Arc<StageSnapshot>) -> Snapshot {
         let mut next = self.clone();
-        next.apis
+        next.insert(stage);
+        next
+    }
+
+    /// Inserts `stage` (replacing any previous version of it).
+    pub fn insert(&mut self, stage: Arc<StageSnapshot>) {
+        self.apis
             .entry(stage.api_id.clone())
             .or_default()
             .stages
             .insert(stage.stage_name.clone(), stage);
-        next
     }
 
     /// A copy without the stage.

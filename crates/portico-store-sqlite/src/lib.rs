@@ -188,11 +188,10 @@ impl Store for SqliteStore {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(unavailable)?;
             for write in &writes {
-                if let Some((key, expect)) = write.checked_key() {
-                    if !expect.holds(version_of(&transaction, key)?) {
+                if let Some((key, expect)) = write.checked_key()
+                    && !expect.holds(version_of(&transaction, key)?) {
                         return Err(StoreError::Conflict(key.clone()));
                     }
-                }
             }
             for write in writes {
                 match write {

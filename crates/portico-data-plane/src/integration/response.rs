@@ -1,0 +1,115 @@
+//! Integration response mapping for non-proxy integrations (`HTTP`, `MOCK`): select the
+//! integration response by the selection value, map headers, choose the response template.
+
+use bytes::Bytes;
+use http::Response;
+use http::header::{self, HeaderMap, HeaderValue};
+use portico_snapshot::integration::{
+    CompiledIntegrationResponse, IntegrationResponses, ResponseValue,
+};
+
+use super::mapping;
+use crate::body::Body;
+use crate::gateway_response::{GatewayResponseType, Reject};
+use crate::invocation::Invocation;
+
+/// What came back from the integration.
+pub struct IntegrationOutput<'a> {
+    pub headers: &'a HeaderMap,
+    pub body: Bytes,
+}
+
+/// Builds the method response from the integration response that `selection` picks.
+pub fn map(
+    invocation: &Invocation<'_>,
+    responses: &IntegrationResponses,
+    selection: &str,
+    output: &IntegrationOutput<'_>,
+) -> Result<Response<Body>, Reject> {
+    let selected = responses.select(selection).ok_or_else(|| {
+        Reject::with_cause(
+            GatewayResponseType::ApiConfigurationError,
+            format!("Execution failed due to configuration error: No match for output mapping and no default output mapping specified (selection value {selection})"),
+        )
+    })?;
+    let (content_type, body) = match select_template(selected, &invocation.headers) {
+        // FIXME(mapping templates): templates are Velocity (VTL); until the VTL engine lands
+        // a response template is sent as literal text.
+        Some((content_type, template)) => (
+            content_type,
+            Bytes::from(template.unwrap_or_default().to_owned()),
+        ),
+        None => ("application/json", output.body.clone()),
+    };
+    let mut response = Response::new(Body::full(body));
+    *response.status_mut() = selected.status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/json")),
+    );
+    for (name, value) in &selected.headers {
+        for value in header_values(invocation, value, output) {
+            headers.append(name.clone(), value);
+        }
+    }
+    Ok(response)
+}
+
+/// The response template for the client's `Accept`: an exact match, else
+/// `application/json`, else the first template (reference §5).
+fn select_template<'r>(
+    response: &'r CompiledIntegrationResponse,
+    request_headers: &HeaderMap,
+) -> Option<(&'r str, Option<&'r str>)> {
+    if response.templates.is_empty() {
+        return None;
+    }
+    let accept = request_headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .map(|first| first.split(';').next().unwrap_or_default().trim())
+        .filter(|first| !first.is_empty() && *first != "*/*")
+        .unwrap_or("application/json");
+    let find = |wanted: &str| {
+        response
+            .templates
+            .iter()
+            .find(|(content_type, _)| content_type.eq_ignore_ascii_case(wanted))
+    };
+    find(accept)
+        .or_else(|| find("application/json"))
+        .or_else(|| response.templates.first())
+        .map(|(content_type, template)| (&**content_type, template.as_deref()))
+}
+
+fn header_values(
+    invocation: &Invocation<'_>,
+    value: &ResponseValue,
+    output: &IntegrationOutput<'_>,
+) -> Vec<HeaderValue> {
+    match value {
+        ResponseValue::Literal(value) => vec![value.clone()],
+        ResponseValue::IntegrationHeader(name) => output
+            .headers
+            .get_all(name)
+            .iter()
+            .next_back()
+            .cloned()
+            .into_iter()
+            .collect(),
+        ResponseValue::IntegrationMultiValueHeader(name) => {
+            output.headers.get_all(name).iter().cloned().collect()
+        }
+        ResponseValue::IntegrationBody(path) => mapping::body_value(&output.body, path.as_deref())
+            .and_then(|text| HeaderValue::try_from(text).ok())
+            .into_iter()
+            .collect(),
+        ResponseValue::Context(variable) => invocation
+            .context_value(variable)
+            .and_then(|text| HeaderValue::try_from(text.as_ref()).ok())
+            .into_iter()
+            .collect(),
+    }
+}

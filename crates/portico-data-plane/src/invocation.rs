@@ -1,0 +1,201 @@
+//! What an integration knows about the request it serves: the matched stage and method,
+//! path parameters, ids, the client connection, and `$context` values derived from them.
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+use http::HeaderMap;
+use percent_encoding::percent_decode_str;
+use portico_snapshot::context::ContextVariable;
+use portico_snapshot::{MethodRoute, PathParams, StageSnapshot};
+
+use crate::request_id::RequestIds;
+
+/// The client side of a connection.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionInfo {
+    pub remote: SocketAddr,
+    pub local: SocketAddr,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+}
+
+/// One request as the integration sees it.
+#[derive(Debug)]
+pub struct Invocation<'a> {
+    pub stage: &'a StageSnapshot,
+    pub route: &'a MethodRoute,
+    pub params: PathParams<'a>,
+    /// The path after the stage, still percent-encoded.
+    pub path: &'a str,
+    pub method: http::Method,
+    /// The client's headers; `HTTP_PROXY` moves them into the backend request once the
+    /// mappings that read them have run.
+    pub headers: HeaderMap,
+    /// Raw query string without `?`.
+    pub query: Option<&'a str>,
+    pub ids: &'a RequestIds,
+    pub connection: &'a ConnectionInfo,
+    pub received_at: SystemTime,
+}
+
+// === impl Invocation ===
+
+impl<'a> Invocation<'a> {
+    /// The decoded value of path parameter `name`.
+    pub fn path_param(&self, name: &str) -> Option<Cow<'a, str>> {
+        let raw = self.params.raw(self.path, name)?;
+        Some(percent_decode_str(raw).decode_utf8_lossy())
+    }
+
+    /// The raw (still encoded) value of path parameter `name`.
+    pub fn raw_path_param(&self, name: &str) -> Option<&'a str> {
+        self.params.raw(self.path, name)
+    }
+
+    /// Every value of query parameter `name`, decoded, in order.
+    pub fn query_values(&self, name: &str) -> Vec<Cow<'a, str>> {
+        query_pairs(self.query)
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value)
+            .collect()
+    }
+
+    /// The last value of header `name` (AWS's single-value view), lossily as text.
+    pub fn header_value(&self, name: &http::HeaderName) -> Option<Cow<'_, str>> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .next_back()
+            .map(|value| String::from_utf8_lossy(value.as_bytes()))
+    }
+
+    /// The `Host` header (`$context.domainName`).
+    pub fn domain_name(&self) -> &str {
+        self.headers
+            .get(http::header::HOST)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The value of a `$context` variable, if it has one for this request.
+    pub fn context_value(&self, variable: &ContextVariable) -> Option<Cow<'_, str>> {
+        use ContextVariable::*;
+        let owned = |text: String| Some(Cow::Owned(text));
+        match variable {
+            AccountId | IdentityAccountId => Some(Cow::Borrowed(portico_model::ACCOUNT_ID)),
+            ApiId => owned(self.stage.api_id.to_string()),
+            DomainName => Some(Cow::Borrowed(self.domain_name())),
+            DomainPrefix => Some(Cow::Borrowed(
+                self.domain_name().split('.').next().unwrap_or_default(),
+            )),
+            ExtendedRequestId => owned(
+                self.ids
+                    .extended_request_id
+                    .to_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+            HttpMethod => Some(Cow::Borrowed(self.method.as_str())),
+            Path => owned(format!("/{}{}", self.stage.stage_name, self.path)),
+            Protocol => Some(Cow::Borrowed("HTTP/1.1")),
+            RequestId => owned(self.ids.request_id_str().to_owned()),
+            RequestTime => owned(format_clf(self.received_at)),
+            RequestTimeEpoch => owned(epoch_millis(self.received_at).to_string()),
+            ResourceId => owned(self.route.resource_id.to_string()),
+            ResourcePath => owned(self.route.resource_path.to_string()),
+            Stage => owned(self.stage.stage_name.to_string()),
+            IdentitySourceIp => owned(self.connection.remote.ip().to_string()),
+            IdentityUserAgent => self.header_value(&http::header::USER_AGENT),
+            IdentityApiKey | IdentityApiKeyId | IdentityCaller | IdentityUser | IdentityUserArn
+            | IdentityAccessKey | Authorizer(_) | Unknown(_) => None,
+        }
+    }
+}
+
+/// Decoded `(key, value)` pairs of a raw query string (`+` is a space, as browsers send it).
+pub fn query_pairs(query: Option<&str>) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode_query_part(key), decode_query_part(value))
+        })
+}
+
+fn decode_query_part(text: &str) -> Cow<'_, str> {
+    if text.contains('+') {
+        let spaced = text.replace('+', " ");
+        Cow::Owned(percent_decode_str(&spaced).decode_utf8_lossy().into_owned())
+    } else {
+        percent_decode_str(text).decode_utf8_lossy()
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn epoch_millis(time: SystemTime) -> u128 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis())
+}
+
+/// `$context.requestTime`: `dd/MMM/yyyy:HH:mm:ss +0000`.
+pub fn format_clf(time: SystemTime) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let seconds = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(seconds / 86_400).unwrap_or_default();
+    let of_day = seconds % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{day:02}/{}/{year:04}:{:02}:{:02}:{:02} +0000",
+        MONTHS[usize::try_from(month - 1).unwrap_or_default()],
+        of_day / 3600,
+        (of_day % 3600) / 60,
+        of_day % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn request_time_uses_common_log_format() {
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(format_clf(time), "14/Nov/2023:22:13:20 +0000");
+        assert_eq!(
+            format_clf(SystemTime::UNIX_EPOCH),
+            "01/Jan/1970:00:00:00 +0000"
+        );
+    }
+
+    #[test]
+    fn query_pairs_are_decoded() {
+        let pairs: Vec<_> = query_pairs(Some("a=1&b=x%20y&c=p+q&flag")).collect();
+        assert_eq!(pairs[1], ("b".into(), "x y".into()));
+        assert_eq!(pairs[2], ("c".into(), "p q".into()));
+        assert_eq!(pairs[3], ("flag".into(), "".into()));
+    }
+}

@@ -1,0 +1,182 @@
+//! Route: the first stage. Finds the API and stage from the invoke URL, then the method
+//! from the deployed route trie (reference §3).
+//!
+//! Invoke URL forms: `Host: {api-id}.execute-api.{anything}` with path `/{stage}/{path}`;
+//! `/restapis/{api-id}/{stage}/_user_request_/{path}` for clients that cannot set Host; and
+//! the `x-apigw-api-id` header with the host form's path (private API style). An unknown
+//! API, stage, path or method answers 403 `Missing Authentication Token`, as AWS does.
+
+use http::HeaderMap;
+
+use crate::gateway_response::{GatewayResponseType, Reject};
+
+/// Where an invoke URL points: API, stage, and the resource path after the stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvokeTarget<'r> {
+    pub api_id: &'r str,
+    pub stage: &'r str,
+    /// The path after the stage, starting with `/` (still percent-encoded).
+    pub path: &'r str,
+    /// Where [`InvokeTarget::path`] starts in the request path, or `None` for `/`; lets the
+    /// caller re-borrow the path from the URI alone once the headers move on.
+    pub path_start: Option<usize>,
+}
+
+/// The header private APIs use to name the API.
+const X_APIGW_API_ID: &str = "x-apigw-api-id";
+const EXECUTE_API: &str = ".execute-api.";
+const PATH_FORM_MARKER: &str = "/_user_request_";
+
+/// Parses the invoke URL of a request.
+pub fn parse_invoke_target<'r>(
+    headers: &'r HeaderMap,
+    path: &'r str,
+) -> Result<InvokeTarget<'r>, Reject> {
+    let missing = || Reject::new(GatewayResponseType::MissingAuthenticationToken);
+    if let Some(rest) = path.strip_prefix("/restapis/") {
+        let (api_id, rest) = rest.split_once('/').ok_or_else(missing)?;
+        let (stage, rest) = rest.split_once('/').ok_or_else(missing)?;
+        let rest = format_marker(rest).ok_or_else(missing)?;
+        return target(api_id, stage, rest, path).ok_or_else(missing);
+    }
+    let api_id = match headers
+        .get(http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+    {
+        Some(host) if host.contains(EXECUTE_API) => host.split(EXECUTE_API).next(),
+        _ => headers
+            .get(X_APIGW_API_ID)
+            .and_then(|value| value.to_str().ok()),
+    }
+    .ok_or_else(missing)?;
+    let rest = path.strip_prefix('/').ok_or_else(missing)?;
+    let (stage, rest) = match rest.find('/') {
+        Some(index) => (&rest[..index], &rest[index..]),
+        None => (rest, "/"),
+    };
+    target(api_id, stage, rest, path).ok_or_else(missing)
+}
+
+/// `_user_request_/items` → `/items`; `_user_request_` and `_user_request_/` → `/`.
+fn format_marker(rest: &str) -> Option<&str> {
+    let after = rest.strip_prefix(&PATH_FORM_MARKER[1..])?;
+    match after {
+        "" => Some("/"),
+        _ if after.starts_with('/') => Some(after),
+        _ => None,
+    }
+}
+
+fn target<'r>(
+    api_id: &'r str,
+    stage: &'r str,
+    path: &'r str,
+    full_path: &str,
+) -> Option<InvokeTarget<'r>> {
+    if api_id.is_empty() || stage.is_empty() {
+        return None;
+    }
+    Some(InvokeTarget {
+        api_id,
+        stage,
+        path,
+        path_start: offset_within(full_path, path),
+    })
+}
+
+/// Where `inner` starts within `outer`, if it is a slice of it (not a static fallback).
+fn offset_within(outer: &str, inner: &str) -> Option<usize> {
+    let outer_start = outer.as_ptr() as usize;
+    let inner_start = inner.as_ptr() as usize;
+    let inside =
+        inner_start >= outer_start && inner_start + inner.len() <= outer_start + outer.len();
+    inside.then(|| inner_start - outer_start)
+}
+
+impl InvokeTarget<'_> {
+    /// The resource path, re-borrowed from the request path.
+    pub fn path_in<'p>(&self, full_path: &'p str) -> &'p str {
+        match self.path_start {
+            Some(start) => full_path.get(start..).unwrap_or("/"),
+            None => "/",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http::HeaderValue;
+
+    use super::*;
+
+    fn check(host: Option<&str>, path: &str, expected: Option<(&str, &str, &str)>) {
+        let mut headers = HeaderMap::new();
+        if let Some(host) = host {
+            headers.insert(http::header::HOST, HeaderValue::from_str(host).unwrap());
+        }
+        let found = parse_invoke_target(&headers, path)
+            .ok()
+            .map(|t| (t.api_id, t.stage, t.path));
+        assert_eq!(found, expected, "{host:?} {path}");
+        if let Ok(target) = parse_invoke_target(&headers, path) {
+            assert_eq!(
+                target.path_in(path),
+                target.path,
+                "re-borrowed path of {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn host_form_takes_the_api_from_the_first_label() {
+        check(
+            Some("abc123.execute-api.localhost:8080"),
+            "/dev/items/42",
+            Some(("abc123", "dev", "/items/42")),
+        );
+        check(
+            Some("abc123.execute-api.us-east-1.amazonaws.com"),
+            "/dev",
+            Some(("abc123", "dev", "/")),
+        );
+        check(
+            Some("abc123.execute-api.localhost"),
+            "/dev/",
+            Some(("abc123", "dev", "/")),
+        );
+    }
+
+    #[test]
+    fn path_form_needs_the_user_request_marker() {
+        check(
+            None,
+            "/restapis/abc123/dev/_user_request_/items/42",
+            Some(("abc123", "dev", "/items/42")),
+        );
+        check(
+            None,
+            "/restapis/abc123/dev/_user_request_",
+            Some(("abc123", "dev", "/")),
+        );
+        check(None, "/restapis/abc123/dev/_user_request_x", None);
+        check(None, "/restapis/abc123/dev/items", None);
+    }
+
+    #[test]
+    fn unknown_hosts_are_not_routed() {
+        check(Some("localhost:8080"), "/dev/items", None);
+        check(None, "/", None);
+        check(Some("abc.execute-api.x"), "/", None);
+    }
+
+    #[test]
+    fn private_api_header_names_the_api() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-apigw-api-id", HeaderValue::from_static("abc123"));
+        let target = parse_invoke_target(&headers, "/prod/x").unwrap();
+        assert_eq!(
+            (target.api_id, target.stage, target.path),
+            ("abc123", "prod", "/x")
+        );
+    }
+}

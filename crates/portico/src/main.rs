@@ -1,0 +1,28 @@
+//! The `portico` binary: command line, wiring of store, control plane and data plane,
+//! signals and shutdown. It is the only crate that sees every other one.
+
+mod credentials;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+/// Portico: Amazon API Gateway's REST APIs on your own machines.
+#[derive(Debug, Parser)]
+#[command(name = "portico", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the gateway: data plane, control plane and embedded store.
+    Serve(serve::ServeArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+    }
+}

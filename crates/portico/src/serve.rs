@@ -1,0 +1,237 @@
+//! `portico serve`: opens the store, loads every deployed stage, starts both listeners, and
+//! on SIGINT/SIGTERM stops accepting and lets in-flight requests finish.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use portico_control_plane::{ControlPlane, publish};
+use portico_data_plane::DataPlane;
+use portico_snapshot::Live;
+use portico_store::Store;
+use portico_store_sqlite::SqliteStore;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::credentials::{self, Origin};
+
+/// Options of `portico serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Data-plane listen address (invoke URLs).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Control-plane listen address (AWS API Gateway API, `/ping`).
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    admin_listen: SocketAddr,
+    /// Directory of the embedded store and generated credentials.
+    #[arg(long, default_value = "./portico-data")]
+    data_dir: PathBuf,
+    /// Store to use: `sqlite` (embedded, in the data directory) or a `postgres://` URL.
+    #[arg(long, default_value = "sqlite")]
+    store: String,
+    /// Redis URL for shared limits and caches (cluster mode).
+    #[arg(long)]
+    redis: Option<String>,
+    /// OpenAPI documents to import and deploy at start (`FILE[:STAGE]`), repeatable.
+    #[arg(long = "import", value_name = "FILE[:STAGE]")]
+    import: Vec<String>,
+    /// Root credentials as `KEY:SECRET` (else PORTICO_ROOT_ACCESS_KEY_ID and
+    /// PORTICO_ROOT_SECRET_ACCESS_KEY, else generated into the data directory).
+    #[arg(long, value_name = "KEY:SECRET")]
+    root_credentials: Option<String>,
+    /// Runtime worker threads (default: one per available CPU).
+    #[arg(long)]
+    workers: Option<usize>,
+}
+
+/// Runs the gateway until a shutdown signal.
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging();
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = args.workers {
+        runtime.worker_threads(workers.max(1));
+    }
+    let runtime = runtime
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if args.store != "sqlite" {
+        bail!(
+            "--store {}: only the embedded store (sqlite) is available in this version; \
+             PostgreSQL cluster mode is not built yet",
+            args.store
+        );
+    }
+    if let Some(redis) = &args.redis {
+        bail!("--redis {redis}: shared limits and caches in Redis are not built yet");
+    }
+    if !args.import.is_empty() {
+        bail!("--import: OpenAPI import is not built yet; create APIs through the control plane");
+    }
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating data directory {}", args.data_dir.display()))?;
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&args.data_dir)
+            .with_context(|| format!("opening store in {}", args.data_dir.display()))?,
+    );
+    let given = given_credentials(args.root_credentials.as_deref());
+    let (credentials, origin) = credentials::resolve(given.as_deref(), &args.data_dir)?;
+
+    let live = Arc::new(Live::default());
+    let report = publish::load_all(store.as_ref(), &live)
+        .await
+        .context("loading deployed stages")?;
+    for (stage, reason) in &report.failed {
+        tracing::warn!(stage, reason, "stage cannot be served");
+    }
+
+    let data_listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding data plane to {}", args.listen))?;
+    let admin_listener = TcpListener::bind(args.admin_listen)
+        .await
+        .with_context(|| format!("binding control plane to {}", args.admin_listen))?;
+    let data_address = data_listener
+        .local_addr()
+        .context("reading data-plane address")?;
+    let admin_address = admin_listener
+        .local_addr()
+        .context("reading control-plane address")?;
+    announce(
+        &args,
+        data_address,
+        admin_address,
+        report.stages,
+        &credentials,
+        origin,
+    );
+
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stop.send(true);
+    });
+
+    let data_plane = Arc::new(DataPlane::new(Arc::clone(&live)));
+    let data_task = tokio::spawn(portico_data_plane::server::serve(
+        data_plane,
+        data_listener,
+        signalled(stopped.clone()),
+    ));
+    let control_plane = ControlPlane::new(store, live, credentials);
+    let router = portico_control_plane::router(control_plane);
+    let admin = axum::serve(admin_listener, router).with_graceful_shutdown(signalled(stopped));
+    let (admin_result, data_result) = tokio::join!(admin, data_task);
+    admin_result.context("control plane failed")?;
+    data_result.context("data plane failed")?;
+    Ok(())
+}
+
+/// Credentials from the environment when not given on the command line.
+fn given_credentials(flag: Option<&str>) -> Option<String> {
+    if let Some(flag) = flag {
+        return Some(flag.to_owned());
+    }
+    let key = std::env::var("PORTICO_ROOT_ACCESS_KEY_ID").ok()?;
+    let secret = std::env::var("PORTICO_ROOT_SECRET_ACCESS_KEY").ok()?;
+    Some(format!("{key}:{secret}"))
+}
+
+async fn signalled(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+async fn wait_for_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// Prints where Portico listens (tests read these lines) and, once, generated credentials.
+fn announce(
+    args: &ServeArgs,
+    data: SocketAddr,
+    admin: SocketAddr,
+    stages: usize,
+    credentials: &portico_control_plane::RootCredentials,
+    origin: Origin,
+) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Portico {} is running.", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(out, "  Data plane:    http://{data}");
+    let _ = writeln!(out, "  Control plane: http://{admin}");
+    let _ = writeln!(
+        out,
+        "  Data dir:      {} (embedded SQLite store)",
+        args.data_dir.display()
+    );
+    let _ = writeln!(out, "  Stages served: {stages}");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Invoke a deployed stage:");
+    let _ = writeln!(
+        out,
+        "  curl -H 'Host: API_ID.execute-api.localhost' http://{data}/STAGE/PATH"
+    );
+    let _ = writeln!(
+        out,
+        "  curl http://{data}/restapis/API_ID/STAGE/_user_request_/PATH"
+    );
+    let _ = writeln!(out, "Manage APIs:");
+    let _ = writeln!(
+        out,
+        "  aws --endpoint-url http://{admin} apigateway get-rest-apis"
+    );
+    if origin == Origin::Generated {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Root credentials (generated now, saved in {}; shown only this once):",
+            args.data_dir.join(credentials::FILE_NAME).display()
+        );
+        let _ = writeln!(
+            out,
+            "  export AWS_ACCESS_KEY_ID={}",
+            credentials.access_key_id
+        );
+        let _ = writeln!(
+            out,
+            "  export AWS_SECRET_ACCESS_KEY={}",
+            credentials.secret_access_key
+        );
+        let _ = writeln!(out, "  export AWS_DEFAULT_REGION=us-east-1");
+    }
+    let _ = out.flush();
+}
