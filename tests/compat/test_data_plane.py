@@ -1,0 +1,79 @@
+"""The data plane with ordinary HTTP clients: MOCK, HTTP and HTTP_PROXY integrations and
+AWS's error answers."""
+
+import pytest
+
+
+@pytest.fixture
+def proxied(apigw, api, backend):
+    api_id, root = api["id"], api["rootResourceId"]
+    proxy = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{proxy+}")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=proxy, httpMethod="ANY", authorizationType="NONE",
+                     requestParameters={"method.request.path.proxy": True})
+    apigw.put_integration(restApiId=api_id, resourceId=proxy, httpMethod="ANY", type="HTTP_PROXY",
+                          integrationHttpMethod="ANY", uri=f"{backend}/{{proxy}}",
+                          requestParameters={"integration.request.path.proxy": "method.request.path.proxy"})
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    return api_id
+
+
+def test_http_proxy_forwards_everything(portico, proxied, http):
+    response = http.put(portico.invoke_url(proxied, "dev", "/a/b?q=1&q=2"), data=b"body",
+                        headers={"X-Custom": "yes", "Content-Type": "text/plain"})
+    assert response.status_code == 200
+    echoed = response.json()
+    assert echoed["method"] == "PUT"
+    assert echoed["path"] == "/a/b?q=1&q=2"
+    assert echoed["body"] == "body"
+    assert echoed["headers"]["x-custom"] == "yes"
+    assert echoed["headers"]["x-forwarded-for"] == "127.0.0.1"
+    assert response.headers["X-Echo"] == "1"
+    assert "x-amzn-Remapped-Server" in response.headers
+
+
+def test_http_proxy_passes_backend_status_through(portico, proxied, http):
+    response = http.get(portico.invoke_url(proxied, "dev", "/status/418"))
+    assert response.status_code == 418
+
+
+def test_unknown_paths_answer_missing_authentication_token(portico, proxied, http):
+    for url in (portico.invoke_url(proxied, "dev", "/"), portico.invoke_url(proxied, "nostage", "/x"),
+                portico.invoke_url("nosuchapi1", "dev", "/x")):
+        response = http.get(url)
+        assert response.status_code == 403, url
+        assert response.json() == {"message": "Missing Authentication Token"}
+        assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+
+
+def test_mock_and_http_integrations(portico, apigw, api, backend, http):
+    api_id, root = api["id"], api["rootResourceId"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                              responseParameters={"method.response.header.Access-Control-Allow-Origin": False})
+    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                                   responseParameters={"method.response.header.Access-Control-Allow-Origin": "'*'"},
+                                   responseTemplates={"application/json": '{"service": "up"}'})
+    echo = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="echo")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=echo, httpMethod="POST", authorizationType="NONE",
+                     requestParameters={"method.request.header.X-Trace": False})
+    apigw.put_integration(restApiId=api_id, resourceId=echo, httpMethod="POST", type="HTTP",
+                          integrationHttpMethod="POST", uri=f"{backend}/submit",
+                          requestParameters={"integration.request.header.X-Trace": "method.request.header.X-Trace"})
+    apigw.put_method_response(restApiId=api_id, resourceId=echo, httpMethod="POST", statusCode="200")
+    apigw.put_integration_response(restApiId=api_id, resourceId=echo, httpMethod="POST", statusCode="200")
+    apigw.create_deployment(restApiId=api_id, stageName="v1")
+
+    mocked = http.get(portico.invoke_url(api_id, "v1", "/"))
+    assert mocked.status_code == 200
+    assert mocked.json() == {"service": "up"}
+    assert mocked.headers["Access-Control-Allow-Origin"] == "*"
+
+    posted = http.post(portico.invoke_url(api_id, "v1", "/echo"), json={"n": 1}, headers={"X-Trace": "t-1"})
+    assert posted.status_code == 200
+    echoed = posted.json()
+    assert echoed["path"] == "/submit"
+    assert echoed["headers"]["x-trace"] == "t-1"
+    assert echoed["body"] == '{"n": 1}'
+    assert posted.headers["Content-Type"] == "application/json"
