@@ -21,12 +21,11 @@ fn dependencies(krate: &str) -> Vec<String> {
             in_dependencies = line == "[dependencies]";
             continue;
         }
-        if in_dependencies {
-            if let Some((name, _)) = line.split_once(['=', '.']) {
-                if !name.trim().is_empty() {
-                    names.push(name.trim().to_owned());
-                }
-            }
+        if in_dependencies
+            && let Some((name, _)) = line.split_once(['=', '.'])
+            && !name.trim().is_empty()
+        {
+            names.push(name.trim().to_owned());
         }
     }
     names
