@@ -5,7 +5,8 @@
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 
-use crate::body::{Body, BoxError};
+/// Boxed error kept as the cause of a rejection.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// `x-amzn-ErrorType`.
 pub const X_AMZN_ERRORTYPE: &str = "x-amzn-errortype";
@@ -41,6 +42,8 @@ pub enum GatewayResponseType {
 pub struct Reject {
     pub kind: GatewayResponseType,
     pub cause: Option<BoxError>,
+    /// The connection cannot serve another request (the client's body is in an unknown state).
+    pub close: bool,
 }
 
 // === impl GatewayResponseType ===
@@ -130,16 +133,25 @@ impl GatewayResponseType {
 impl Reject {
     /// A rejection without a cause worth logging.
     pub fn new(kind: GatewayResponseType) -> Reject {
-        Reject { kind, cause: None }
+        Reject {
+            kind,
+            cause: None,
+            close: false,
+        }
     }
 
     /// The rejection for a client body that could not be read: 413 past the payload limit,
     /// otherwise a 400 (the client broke the exchange).
-    pub fn from_body_error(err: BoxError) -> Reject {
-        if crate::body::is_payload_too_large(err.as_ref()) {
-            Reject::new(GatewayResponseType::RequestTooLarge)
-        } else {
-            Reject::with_cause(GatewayResponseType::Default4xx, err)
+    pub fn from_body_error(err: crate::http1::body::BodyError) -> Reject {
+        match err {
+            crate::http1::body::BodyError::TooLarge => {
+                Reject::new(GatewayResponseType::RequestTooLarge)
+            }
+            other => Reject {
+                kind: GatewayResponseType::Default4xx,
+                cause: Some(Box::new(other)),
+                close: true,
+            },
         }
     }
 
@@ -148,14 +160,15 @@ impl Reject {
         Reject {
             kind,
             cause: Some(cause.into()),
+            close: false,
         }
     }
 }
 
 /// Renders a rejection with the type's default response.
-pub fn render(reject: &Reject) -> Response<Body> {
+pub fn render(reject: &Reject) -> Response<Bytes> {
     let kind = reject.kind;
-    let mut response = Response::new(Body::full(Bytes::from_static(kind.body().as_bytes())));
+    let mut response = Response::new(Bytes::from_static(kind.body().as_bytes()));
     *response.status_mut() = kind.status();
     let headers = response.headers_mut();
     headers.insert(

@@ -5,11 +5,11 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
-use http::HeaderMap;
 use percent_encoding::percent_decode_str;
 use portico_snapshot::context::ContextVariable;
 use portico_snapshot::{MethodRoute, PathParams, StageSnapshot};
 
+use crate::http1::head::RequestHead;
 use crate::request_id::RequestIds;
 
 /// The client side of a connection.
@@ -29,12 +29,8 @@ pub struct Invocation<'a> {
     pub params: PathParams<'a>,
     /// The path after the stage, still percent-encoded.
     pub path: &'a str,
-    pub method: http::Method,
-    /// The client's headers; `HTTP_PROXY` moves them into the backend request once the
-    /// mappings that read them have run.
-    pub headers: HeaderMap,
-    /// Raw query string without `?`.
-    pub query: Option<&'a str>,
+    /// The client's request head (method, target, headers).
+    pub head: &'a RequestHead,
     pub ids: &'a RequestIds,
     pub connection: &'a ConnectionInfo,
     pub received_at: SystemTime,
@@ -56,27 +52,20 @@ impl<'a> Invocation<'a> {
 
     /// Every value of query parameter `name`, decoded, in order.
     pub fn query_values(&self, name: &str) -> Vec<Cow<'a, str>> {
-        query_pairs(self.query)
+        query_pairs(self.head.query())
             .filter(|(key, _)| key == name)
             .map(|(_, value)| value)
             .collect()
     }
 
     /// The last value of header `name` (AWS's single-value view), lossily as text.
-    pub fn header_value(&self, name: &http::HeaderName) -> Option<Cow<'_, str>> {
-        self.headers
-            .get_all(name)
-            .iter()
-            .next_back()
-            .map(|value| String::from_utf8_lossy(value.as_bytes()))
+    pub fn header_value(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.head.header_last(name).map(String::from_utf8_lossy)
     }
 
     /// The `Host` header (`$context.domainName`).
-    pub fn domain_name(&self) -> &str {
-        self.headers
-            .get(http::header::HOST)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
+    pub fn domain_name(&self) -> &'a str {
+        self.head.header_str("host").unwrap_or_default()
     }
 
     /// The value of a `$context` variable, if it has one for this request.
@@ -97,7 +86,7 @@ impl<'a> Invocation<'a> {
                     .unwrap_or_default()
                     .to_owned(),
             ),
-            HttpMethod => Some(Cow::Borrowed(self.method.as_str())),
+            HttpMethod => Some(Cow::Borrowed(self.head.method.as_str())),
             Path => owned(format!("/{}{}", self.stage.stage_name, self.path)),
             Protocol => Some(Cow::Borrowed("HTTP/1.1")),
             RequestId => owned(self.ids.request_id_str().to_owned()),
@@ -107,7 +96,7 @@ impl<'a> Invocation<'a> {
             ResourcePath => owned(self.route.resource_path.to_string()),
             Stage => owned(self.stage.stage_name.to_string()),
             IdentitySourceIp => owned(self.connection.remote.ip().to_string()),
-            IdentityUserAgent => self.header_value(&http::header::USER_AGENT),
+            IdentityUserAgent => self.header_value("user-agent"),
             IdentityApiKey | IdentityApiKeyId | IdentityCaller | IdentityUser | IdentityUserArn
             | IdentityAccessKey | Authorizer(_) | Unknown(_) => None,
         }

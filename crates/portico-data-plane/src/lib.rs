@@ -2,31 +2,32 @@
 //!
 //! Each request reads the current snapshot once through [`Live`] (an atomic pointer load:
 //! no lock, no store access), passes the pipeline stages in AWS's order ([`pipeline`]) and
-//! reaches its integration. Rejections become AWS gateway responses. It depends on the
-//! snapshot, never on a store; the binary wires it to the control plane through the shared
-//! [`Live`].
+//! reaches its integration. HTTP/1.1 on both sides is Portico's own engine ([`http1`],
+//! [`upstream`]): one task per client connection does the whole exchange. Rejections become
+//! AWS gateway responses. It depends on the snapshot, never on a store; the binary wires it
+//! to the control plane through the shared [`Live`].
 
-pub mod body;
 pub mod gateway_response;
 pub mod headers;
+pub mod http1;
 pub mod integration;
 pub mod invocation;
 pub mod pipeline;
 pub mod request_id;
-pub mod server;
 pub mod stages;
+pub mod upstream;
 
 use std::sync::Arc;
 
 use portico_snapshot::Live;
 
-use integration::backend::Backend;
+use upstream::Backends;
 
 /// Everything the data plane needs to serve requests.
 #[derive(Debug)]
 pub struct DataPlane {
     live: Arc<Live>,
-    backend: Backend,
+    backends: Backends,
 }
 
 // === impl DataPlane ===
@@ -36,7 +37,7 @@ impl DataPlane {
     pub fn new(live: Arc<Live>) -> DataPlane {
         DataPlane {
             live,
-            backend: Backend::new(),
+            backends: Backends::new(),
         }
     }
 }

@@ -4,69 +4,102 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use http::{Request, Response};
-use hyper::body::Incoming;
+use bytes::Bytes;
+use http::Response;
 use portico_snapshot::StageSnapshot;
 
 use crate::DataPlane;
-use crate::body::Body;
 use crate::gateway_response::{self, GatewayResponseType, Reject};
+use crate::http1::body::BodyReader;
+use crate::http1::head::RequestHead;
+use crate::http1::response;
+use crate::http1::server::ClientConn;
 use crate::integration;
-use crate::invocation::{ConnectionInfo, Invocation};
+use crate::invocation::Invocation;
 use crate::request_id::RequestIds;
 use crate::stages::route;
 
-/// `x-amzn-RequestId` on every response.
-pub const X_AMZN_REQUESTID: &str = "x-amzn-requestid";
-/// `x-amz-apigw-id` on every response.
-pub const X_AMZ_APIGW_ID: &str = "x-amz-apigw-id";
+/// How a request was answered.
+#[derive(Debug)]
+pub enum Handled {
+    /// A whole response for the connection to write.
+    Full(Response<Bytes>),
+    /// The integration already streamed the response; `keep_alive` says whether the
+    /// connection is still usable.
+    Streamed { keep_alive: bool },
+}
 
-/// Serves one request; never fails: rejections become gateway responses.
+/// What the integration may do with the client connection.
+pub struct Client<'c> {
+    pub conn: &'c mut ClientConn,
+    pub body: &'c mut BodyReader,
+    /// Whether the response may keep the connection open.
+    pub keep_alive: bool,
+}
+
+/// Serves one request and returns whether the connection may serve another. Never fails:
+/// rejections become gateway responses.
 pub async fn handle(
     data_plane: &DataPlane,
-    connection: &ConnectionInfo,
-    request: Request<Incoming>,
-) -> Response<Body> {
+    conn: &mut ClientConn,
+    head: &RequestHead,
+    body: &mut BodyReader,
+    closing: bool,
+) -> bool {
     let ids = RequestIds::generate();
-    let mut response = match run_stages(data_plane, connection, &ids, request).await {
-        Ok(response) => response,
+    let keep_alive = head.keep_alive && !closing;
+    let handled = {
+        let client = Client {
+            conn: &mut *conn,
+            body: &mut *body,
+            keep_alive,
+        };
+        run_stages(data_plane, client, head, &ids).await
+    };
+    let (response, keep_alive) = match handled {
+        Ok(Handled::Streamed { keep_alive }) => return keep_alive,
+        Ok(Handled::Full(response)) => (response, keep_alive),
         Err(reject) => {
             if let Some(cause) = &reject.cause {
                 tracing::warn!(request_id = ids.request_id_str(), kind = ?reject.kind, error = %cause, "request rejected");
             }
-            gateway_response::render(&reject)
+            (
+                gateway_response::render(&reject),
+                keep_alive && !reject.close,
+            )
         }
     };
-    let headers = response.headers_mut();
-    headers.insert(X_AMZN_REQUESTID, ids.request_id);
-    headers.insert(X_AMZ_APIGW_ID, ids.extended_request_id);
-    response
+    conn.scratch.clear();
+    response::serialize(
+        &mut conn.scratch,
+        &response,
+        &ids,
+        keep_alive,
+        head.version,
+        &head.method,
+    );
+    let written = conn.io.write_all(&conn.scratch).await.is_ok();
+    written && keep_alive
 }
 
 async fn run_stages(
     data_plane: &DataPlane,
-    connection: &ConnectionInfo,
+    client: Client<'_>,
+    head: &RequestHead,
     ids: &RequestIds,
-    request: Request<Incoming>,
-) -> Result<Response<Body>, Reject> {
+) -> Result<Handled, Reject> {
     let received_at = SystemTime::now();
-    let (parts, body) = request.into_parts();
-    let http::request::Parts {
-        method,
-        uri,
-        headers,
-        ..
-    } = parts;
-    let target = route::parse_invoke_target(&headers, uri.path())?;
+    let path = head.path();
+    let target = route::parse_invoke_target(head, path)?;
     let stage = select_stage(data_plane, target.api_id, target.stage)?;
-    let path = target.path_in(uri.path());
     if stage.execute_api_endpoint_disabled {
         return Err(Reject::new(GatewayResponseType::InvalidApiKey));
     }
     let stage = choose_canary(&stage);
+    let connection = client.conn.info;
     let matched = stage
         .routes
-        .lookup(&method, path)
+        .lookup(&head.method, target.path)
         .ok_or_else(|| Reject::new(GatewayResponseType::MissingAuthenticationToken))?;
     // Later stages join here in AWS's order: WAF, resource policy, authorizer, API key,
     // throttling and quota, request validation, cache lookup.
@@ -74,15 +107,13 @@ async fn run_stages(
         stage,
         route: matched.route,
         params: matched.params,
-        path,
-        method,
-        headers,
-        query: uri.query(),
+        path: target.path,
+        head,
         ids,
-        connection,
+        connection: &connection,
         received_at,
     };
-    integration::invoke(invocation, &data_plane.backend, body).await
+    integration::invoke(&invocation, &data_plane.backends, client).await
 }
 
 /// The deployed stage, or AWS's 403 for an unknown API or stage.

@@ -253,16 +253,29 @@ fn compile_http_target(
         Some(verb) => http::Method::from_bytes(verb.as_str().as_bytes()).ok(),
     };
     let timeout_ms = u64::try_from(integration.timeout_in_millis).unwrap_or(29_000);
+    let insecure_skip_verification = integration
+        .tls_config
+        .as_ref()
+        .and_then(|tls| tls.insecure_skip_verification)
+        .unwrap_or(false);
+    let pool_key = format!(
+        "{}://{}{}",
+        uri.scheme,
+        uri.authority,
+        if insecure_skip_verification {
+            "#insecure"
+        } else {
+            ""
+        }
+    )
+    .into();
     Ok(HttpTarget {
         method,
         uri,
         timeout: Duration::from_millis(timeout_ms),
         parameters,
-        insecure_skip_verification: integration
-            .tls_config
-            .as_ref()
-            .and_then(|tls| tls.insecure_skip_verification)
-            .unwrap_or(false),
+        insecure_skip_verification,
+        pool_key,
     })
 }
 
@@ -305,6 +318,20 @@ fn parse_uri(uri: &str) -> Result<UriTemplate, String> {
     let authority =
         http::uri::Authority::from_str(&rest[..authority_end]).map_err(|_| invalid())?;
     let host_header = HeaderValue::from_str(authority.as_str()).map_err(|_| invalid())?;
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    if host.is_empty() {
+        return Err(invalid());
+    }
+    let default_port = if scheme == http::uri::Scheme::HTTPS {
+        443
+    } else {
+        80
+    };
+    let port = authority.port_u16().unwrap_or(default_port);
     let after = &rest[authority_end..];
     let (path, query) = match after.split_once('?') {
         Some((path, query)) => (path, Some(query)),
@@ -314,6 +341,8 @@ fn parse_uri(uri: &str) -> Result<UriTemplate, String> {
     let parts = split_placeholders(path);
     let static_path = parts.iter().all(|part| matches!(part, UriPart::Literal(_)));
     Ok(UriTemplate {
+        host: host.into(),
+        port,
         scheme,
         authority,
         host_header,

@@ -44,6 +44,8 @@ pub struct HttpTarget {
     pub parameters: Vec<ParameterMapping>,
     /// `tlsConfig.insecureSkipVerification`.
     pub insecure_skip_verification: bool,
+    /// Identifies the backend connection pool (scheme, authority, TLS verification).
+    pub pool_key: Box<str>,
 }
 
 /// An integration URI with stage variables already substituted.
@@ -51,6 +53,9 @@ pub struct HttpTarget {
 pub struct UriTemplate {
     pub scheme: http::uri::Scheme,
     pub authority: http::uri::Authority,
+    /// Host to connect to (IPv6 literals without brackets) and its port.
+    pub host: Box<str>,
+    pub port: u16,
     /// Value for the `Host` header sent to the backend.
     pub host_header: HeaderValue,
     /// Path pieces; placeholders are filled from `integration.request.path.*`.

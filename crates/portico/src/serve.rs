@@ -130,7 +130,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
 
     let data_plane = Arc::new(DataPlane::new(Arc::clone(&live)));
-    let data_task = tokio::spawn(portico_data_plane::server::serve(
+    let data_task = tokio::spawn(portico_data_plane::http1::server::serve(
         data_plane,
         data_listener,
         signalled(stopped.clone()),

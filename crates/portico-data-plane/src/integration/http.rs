@@ -3,94 +3,137 @@
 //! response selection by status code (reference §4, §5).
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderValue};
-use http::{Request, Response};
-use hyper::body::Incoming;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::{Response, StatusCode};
 use portico_model::PassthroughBehavior;
 use portico_snapshot::integration::{HttpTarget, IntegrationResponses, RequestMapping};
 
-use super::backend::Backend;
-use super::mapping::{self, build_uri};
+use super::http_proxy::{MAX_PAYLOAD_BYTES, reject_upstream};
+use super::mapping::{self, request_target};
 use super::response::{self, IntegrationOutput};
-use crate::body::{Body, Outbound, collect_limited};
 use crate::gateway_response::{GatewayResponseType, Reject};
+use crate::http1::body::BodyReader;
+use crate::http1::head::RequestHead;
+use crate::http1::response::{format_u64, push_header};
 use crate::invocation::Invocation;
+use crate::pipeline::Client;
+use crate::upstream::{Backends, Outgoing, pool};
 
 /// Calls the backend and maps its response.
 pub async fn invoke(
     invocation: &Invocation<'_>,
-    backend: &Backend,
+    backends: &Backends,
     target: &HttpTarget,
     request_mapping: &RequestMapping,
     responses: &IntegrationResponses,
-    body: Incoming,
-) -> Result<Response<Body>, Reject> {
-    let body = collect_limited(body)
+    client: Client<'_>,
+) -> Result<Response<Bytes>, Reject> {
+    let body = client
+        .body
+        .read_to_end(&mut client.conn.io, MAX_PAYLOAD_BYTES)
         .await
         .map_err(Reject::from_body_error)?;
     let (content_type, outbound_body) =
-        integration_request_body(&invocation.headers, request_mapping, body.clone())?;
+        integration_request_body(invocation.head, request_mapping, body.clone())?;
     let mapped = mapping::evaluate(invocation, &target.parameters, Some(&body));
-    let uri = build_uri(target, invocation, &mapped, None)?;
+    let method = target.method.as_ref().unwrap_or(&invocation.head.method);
 
-    let mut headers = HeaderMap::new();
-    headers.insert(header::HOST, target.uri.host_header.clone());
-    if !outbound_body.is_empty() {
-        headers.insert(header::CONTENT_TYPE, content_type);
-    }
-    if let Ok(agent) =
-        HeaderValue::try_from(format!("AmazonAPIGateway_{}", invocation.stage.api_id))
-    {
-        headers.insert(header::USER_AGENT, agent);
-    }
-    headers.insert(
-        "x-amzn-apigateway-api-id",
-        invocation.stage.api_id_header.clone(),
+    let mut request = Vec::with_capacity(512);
+    request.extend_from_slice(method.as_str().as_bytes());
+    request.push(b' ');
+    request.extend_from_slice(request_target(target, invocation, &mapped, None).as_bytes());
+    request.extend_from_slice(b" HTTP/1.1\r\n");
+    push_header(&mut request, b"host", target.uri.host_header.as_bytes());
+    push_header(
+        &mut request,
+        b"user-agent",
+        format!("AmazonAPIGateway_{}", invocation.stage.api_id).as_bytes(),
     );
-    for (name, value) in mapped.headers {
-        headers.insert(name, value);
-    }
-
-    let mut request = Request::new(Outbound::Full(Some(outbound_body)));
-    *request.method_mut() = target
-        .method
-        .clone()
-        .unwrap_or_else(|| invocation.method.clone());
-    *request.uri_mut() = uri;
-    *request.headers_mut() = headers;
-
-    let backend_response = backend.send(request, target.timeout).await?;
-    let (head, backend_body) = backend_response.into_parts();
-    let backend_body = collect_limited(backend_body)
-        .await
-        .map_err(|err| Reject::with_cause(GatewayResponseType::ApiConfigurationError, err))?;
-    let output = IntegrationOutput {
-        headers: &head.headers,
-        body: backend_body,
+    push_header(
+        &mut request,
+        b"x-amzn-apigateway-api-id",
+        invocation.stage.api_id.as_bytes(),
+    );
+    let overrides = |name: &[u8]| {
+        mapped
+            .headers
+            .iter()
+            .any(|(mapped_name, _)| mapped_name.as_str().as_bytes().eq_ignore_ascii_case(name))
     };
-    response::map(invocation, responses, head.status.as_str(), &output)
+    if !outbound_body.is_empty() && !overrides(b"content-type") {
+        push_header(&mut request, b"content-type", content_type.as_bytes());
+    }
+    for (name, value) in &mapped.headers {
+        push_header(&mut request, name.as_str().as_bytes(), value.as_bytes());
+    }
+    let mut digits = [0u8; 20];
+    push_header(
+        &mut request,
+        b"content-length",
+        format_u64(outbound_body.len() as u64, &mut digits),
+    );
+    request.extend_from_slice(b"\r\n");
+
+    let exchange = async {
+        let received = backends
+            .send::<tokio::net::TcpStream>(
+                target,
+                method,
+                &request,
+                Outgoing::Buffered(&outbound_body),
+            )
+            .await
+            .map_err(reject_upstream)?;
+        let mut conn = received.conn;
+        let mut reader = BodyReader::new(received.head.framing);
+        let body = reader
+            .read_to_end(&mut conn, MAX_PAYLOAD_BYTES)
+            .await
+            .map_err(|err| Reject::with_cause(GatewayResponseType::ApiConfigurationError, err))?;
+        if received.head.keep_alive {
+            pool::checkin(&target.pool_key, conn);
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in received.head.headers(&received.head_bytes) {
+            if let (Ok(name), Ok(value)) =
+                (HeaderName::from_bytes(name), HeaderValue::from_bytes(value))
+            {
+                headers.append(name, value);
+            }
+        }
+        Ok::<_, Reject>((received.head.status, headers, body))
+    };
+    let (status, headers, body) = tokio::time::timeout(target.timeout, exchange)
+        .await
+        .map_err(|_| Reject::new(GatewayResponseType::IntegrationTimeout))??;
+    let status = StatusCode::from_u16(status).map_err(|_| {
+        Reject::with_cause(
+            GatewayResponseType::ApiConfigurationError,
+            "backend sent an invalid status code",
+        )
+    })?;
+    let output = IntegrationOutput {
+        headers: &headers,
+        body,
+    };
+    response::map(invocation, responses, status.as_str(), &output)
 }
 
 /// The integration request body and its content type: the template for the request's
 /// content type, else the request body as the passthrough behaviour allows.
 pub fn integration_request_body(
-    request_headers: &HeaderMap,
+    request: &RequestHead,
     mapping: &RequestMapping,
     body: Bytes,
-) -> Result<(HeaderValue, Bytes), Reject> {
-    let content_type = request_headers
-        .get(header::CONTENT_TYPE)
-        .cloned()
-        .unwrap_or(HeaderValue::from_static("application/json"));
-    let content_type_text = content_type.to_str().unwrap_or("application/json");
-    if let Some(template) = mapping.template_for(content_type_text) {
+) -> Result<(String, Bytes), Reject> {
+    let content_type = request
+        .header_str("content-type")
+        .unwrap_or("application/json");
+    if let Some(template) = mapping.template_for(content_type) {
         // FIXME(mapping templates): request templates are Velocity (VTL); until the VTL
         // engine lands a template is sent as literal text.
         let text = template.as_deref().unwrap_or_default();
-        return Ok((
-            HeaderValue::from_static("application/json"),
-            Bytes::from(text.to_owned()),
-        ));
+        return Ok(("application/json".to_owned(), Bytes::from(text.to_owned())));
     }
     let passthrough = mapping
         .passthrough
@@ -101,7 +144,7 @@ pub fn integration_request_body(
         PassthroughBehavior::Never => false,
     };
     if allowed {
-        Ok((content_type, body))
+        Ok((content_type.to_owned(), body))
     } else {
         Err(Reject::new(GatewayResponseType::UnsupportedMediaType))
     }

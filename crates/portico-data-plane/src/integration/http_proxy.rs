@@ -1,97 +1,265 @@
 //! `HTTP_PROXY`: the client's request goes to the backend with its method, headers, query
 //! and body (streamed, not buffered); the backend's response comes back as it is, streamed,
 //! with hop-by-hop headers dropped and some headers remapped (reference §4).
+//!
+//! This is the hot path. The backend request head is written straight from the client's
+//! raw header lines, the client response head straight from the backend's, and a small body
+//! that has already arrived leaves together with its head in one write.
 
-use http::header::{self, HeaderValue};
-use http::{Request, Response};
-use hyper::body::Incoming;
+use bytes::Bytes;
+use http::StatusCode;
 use portico_snapshot::integration::HttpTarget;
 
-use super::backend::Backend;
-use super::mapping::{self, build_uri};
-use crate::body::{Body, Limited, MAX_PAYLOAD_BYTES, Outbound, collect_limited};
+use super::mapping::{self, request_target};
 use crate::gateway_response::{GatewayResponseType, Reject};
-use crate::headers;
+use crate::headers::{self, ResponseRule};
+use crate::http1::body::{BodyReader, OutFraming};
+use crate::http1::head::{Framing, Version};
+use crate::http1::response::{self, ResponseFraming, push_header};
 use crate::invocation::Invocation;
+use crate::pipeline::{Client, Handled};
+use crate::upstream::{Backends, Outgoing, Received, UpstreamError, pool};
 
-const X_FORWARDED_FOR: &str = "x-forwarded-for";
-const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
-const X_FORWARDED_PORT: &str = "x-forwarded-port";
-const X_AMZN_APIGATEWAY_API_ID: &str = "x-amzn-apigateway-api-id";
+/// Largest request or response payload, as on AWS (10 MB).
+pub const MAX_PAYLOAD_BYTES: u64 = 10 * 1024 * 1024;
 
-/// Proxies the request to the backend.
+/// Proxies the request to the backend and streams the answer to the client.
 pub async fn invoke(
-    mut invocation: Invocation<'_>,
-    backend: &Backend,
+    invocation: &Invocation<'_>,
+    backends: &Backends,
     target: &HttpTarget,
-    body: Incoming,
-) -> Result<Response<Body>, Reject> {
-    if declared_length(&invocation.headers).is_some_and(|length| length > MAX_PAYLOAD_BYTES) {
-        return Err(Reject::new(GatewayResponseType::RequestTooLarge));
+    client: Client<'_>,
+) -> Result<Handled, Reject> {
+    let head = invocation.head;
+    if matches!(head.framing, Framing::Length(length) if length > MAX_PAYLOAD_BYTES) {
+        return Err(Reject {
+            close: true,
+            ..Reject::new(GatewayResponseType::RequestTooLarge)
+        });
     }
     // A mapping that reads the body needs it whole; everything else streams.
-    let (outbound, buffered) = if mapping::reads_body(&target.parameters) {
-        let bytes = collect_limited(body)
-            .await
-            .map_err(Reject::from_body_error)?;
-        (Outbound::Full(Some(bytes.clone())), Some(bytes))
+    let buffered: Option<Bytes> = if mapping::reads_body(&target.parameters) {
+        Some(
+            client
+                .body
+                .read_to_end(&mut client.conn.io, MAX_PAYLOAD_BYTES)
+                .await
+                .map_err(Reject::from_body_error)?,
+        )
     } else {
-        (Outbound::Streaming(Limited::new(body)), None)
+        None
     };
-    let mapped = mapping::evaluate(&invocation, &target.parameters, buffered.as_deref());
-    let uri = build_uri(target, &invocation, &mapped, invocation.query)?;
+    let mapped = mapping::evaluate(invocation, &target.parameters, buffered.as_deref());
+    let method = target.method.as_ref().unwrap_or(&head.method);
 
-    let mut headers = std::mem::take(&mut invocation.headers);
-    headers::strip_request(&mut headers);
-    forwarded_headers(&mut headers, &invocation);
-    for (name, value) in mapped.headers {
-        headers.insert(name, value);
+    let mut request = Vec::with_capacity(512);
+    request.extend_from_slice(method.as_str().as_bytes());
+    request.push(b' ');
+    request.extend_from_slice(request_target(target, invocation, &mapped, head.query()).as_bytes());
+    request.extend_from_slice(b" HTTP/1.1\r\n");
+    push_header(&mut request, b"host", target.uri.host_header.as_bytes());
+    let listed = head.header("connection");
+    for (name, value) in head.headers() {
+        let overridden = mapped
+            .headers
+            .iter()
+            .any(|(mapped_name, _)| mapped_name.as_str().eq_ignore_ascii_case(name));
+        if headers::forwarded_to_backend(name, listed) && !overridden {
+            push_header(&mut request, name.as_bytes(), value);
+        }
     }
-    headers.insert(header::HOST, target.uri.host_header.clone());
+    forwarded_headers(&mut request, invocation);
+    for (name, value) in &mapped.headers {
+        push_header(&mut request, name.as_str().as_bytes(), value.as_bytes());
+    }
+    let framing = match (&buffered, head.framing) {
+        (Some(bytes), _) => Framing::Length(bytes.len() as u64),
+        (None, framing) => framing,
+    };
+    match framing {
+        Framing::Length(length) => {
+            let mut digits = [0u8; 20];
+            push_header(
+                &mut request,
+                b"content-length",
+                response::format_u64(length, &mut digits),
+            );
+        }
+        Framing::Chunked => push_header(&mut request, b"transfer-encoding", b"chunked"),
+        Framing::Empty | Framing::UntilClose => {
+            if matches!(
+                *method,
+                http::Method::POST | http::Method::PUT | http::Method::PATCH
+            ) {
+                push_header(&mut request, b"content-length", b"0");
+            }
+        }
+    }
+    request.extend_from_slice(b"\r\n");
 
-    let mut request = Request::new(outbound);
-    *request.method_mut() = target.method.clone().unwrap_or(invocation.method);
-    *request.uri_mut() = uri;
-    *request.headers_mut() = headers;
-
-    let response = backend.send(request, target.timeout).await?;
-    let (mut head, body) = response.into_parts();
-    headers::rewrite_response(&mut head.headers);
-    Ok(Response::from_parts(head, Body::Streaming(body)))
-}
-
-/// `Content-Length` as a number, if the client declared one.
-fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse().ok())
-}
-
-/// Appends the client address to `X-Forwarded-For` and states the protocol and port the
-/// client used, as AWS does for HTTP backends.
-fn forwarded_headers(headers: &mut http::HeaderMap, invocation: &Invocation<'_>) {
-    let client_ip = invocation.connection.remote.ip();
-    let forwarded_for = match headers
-        .get(X_FORWARDED_FOR)
-        .and_then(|value| value.to_str().ok())
+    let Client {
+        conn: client_conn,
+        body,
+        keep_alive,
+    } = client;
+    let outgoing = match &buffered {
+        Some(bytes) => Outgoing::Buffered(bytes),
+        None if body.is_done() => Outgoing::Buffered(&[]),
+        None => Outgoing::Streamed {
+            client: &mut client_conn.io,
+            reader: &mut *body,
+            framing: if framing == Framing::Chunked {
+                OutFraming::Chunked
+            } else {
+                OutFraming::Raw
+            },
+            limit: MAX_PAYLOAD_BYTES,
+        },
+    };
+    let received = match tokio::time::timeout(
+        target.timeout,
+        backends.send(target, method, &request, outgoing),
+    )
+    .await
     {
-        Some(existing) => HeaderValue::try_from(format!("{existing}, {client_ip}")),
-        None => HeaderValue::try_from(client_ip.to_string()),
+        Ok(Ok(received)) => received,
+        Ok(Err(err)) => {
+            let mut reject = reject_upstream(err);
+            reject.close |= !body.is_done();
+            return Err(reject);
+        }
+        Err(_) => {
+            return Err(Reject {
+                close: !body.is_done(),
+                ..Reject::new(GatewayResponseType::IntegrationTimeout)
+            });
+        }
     };
-    if let Ok(value) = forwarded_for {
-        headers.insert(X_FORWARDED_FOR, value);
+    let keep_alive = keep_alive && body.is_done();
+    relay_response(invocation, target, received, client_conn, keep_alive).await
+}
+
+/// Writes the backend's response head and body to the client.
+async fn relay_response(
+    invocation: &Invocation<'_>,
+    target: &HttpTarget,
+    received: Received,
+    client: &mut crate::http1::server::ClientConn,
+    keep_alive: bool,
+) -> Result<Handled, Reject> {
+    let Received {
+        mut conn,
+        head: response,
+        head_bytes,
+    } = received;
+    let request = invocation.head;
+    let status = StatusCode::from_u16(response.status).map_err(|_| {
+        Reject::with_cause(
+            GatewayResponseType::ApiConfigurationError,
+            "backend sent an invalid status code",
+        )
+    })?;
+    let bodiless_status = status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    let (client_framing, out, keep_alive) = match response.framing {
+        _ if bodiless_status || request.method == http::Method::HEAD => {
+            (ResponseFraming::None, OutFraming::Raw, keep_alive)
+        }
+        Framing::Empty => (ResponseFraming::Length(0), OutFraming::Raw, keep_alive),
+        Framing::Length(length) => (ResponseFraming::Length(length), OutFraming::Raw, keep_alive),
+        Framing::Chunked | Framing::UntilClose if request.version == Version::Http11 => {
+            (ResponseFraming::Chunked, OutFraming::Chunked, keep_alive)
+        }
+        Framing::Chunked | Framing::UntilClose => (ResponseFraming::Close, OutFraming::Raw, false),
+    };
+
+    let out_buf = &mut client.scratch;
+    out_buf.clear();
+    response::start_head(out_buf, request.version, status);
+    let keep_length = request.method == http::Method::HEAD;
+    for (name, value) in response.headers(&head_bytes) {
+        match headers::response_rule(name) {
+            ResponseRule::Keep => push_header(out_buf, name, value),
+            ResponseRule::Remap(remapped) => push_header(out_buf, remapped, value),
+            ResponseRule::Drop if keep_length && name.eq_ignore_ascii_case(b"content-length") => {
+                push_header(out_buf, name, value);
+            }
+            ResponseRule::Drop => {}
+        }
     }
-    headers.insert(
-        X_FORWARDED_PROTO,
-        HeaderValue::from_static(invocation.connection.scheme),
+    response::finish_head(
+        out_buf,
+        invocation.ids,
+        client_framing,
+        keep_alive,
+        request.version,
     );
-    headers.insert(
-        X_FORWARDED_PORT,
-        HeaderValue::from(invocation.connection.local.port()),
+
+    let mut body = BodyReader::new(response.framing);
+    if client_framing == ResponseFraming::None {
+        // HEAD, 1xx, 204 and 304 carry no body whatever their headers say.
+        body = BodyReader::new(Framing::Empty);
+    }
+    let mut pending = std::mem::take(out_buf);
+    let relayed = match body.take_available(&mut conn, out, u64::MAX, &mut pending) {
+        Ok(()) => {
+            body.forward(&mut conn, &mut client.io, out, u64::MAX, &mut pending)
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    pending.clear();
+    client.scratch = pending;
+    match relayed {
+        Ok(()) => {
+            if response.keep_alive && body.is_done() {
+                pool::checkin(&target.pool_key, conn);
+            }
+            Ok(Handled::Streamed { keep_alive })
+        }
+        Err(err) => {
+            // The head may already be on its way: the only honest signal left is to close.
+            tracing::debug!(request_id = invocation.ids.request_id_str(), error = %err, "response relay ended early");
+            Ok(Handled::Streamed { keep_alive: false })
+        }
+    }
+}
+
+/// Appends `X-Forwarded-For` (the client address added to what the client sent),
+/// `X-Forwarded-Proto`, `X-Forwarded-Port` and `X-Amzn-Apigateway-Api-Id`, as AWS sends them.
+fn forwarded_headers(request: &mut Vec<u8>, invocation: &Invocation<'_>) {
+    let connection = invocation.connection;
+    request.extend_from_slice(b"x-forwarded-for: ");
+    if let Some(existing) = invocation.head.header("x-forwarded-for") {
+        request.extend_from_slice(existing);
+        request.extend_from_slice(b", ");
+    }
+    write_ip(request, connection.remote.ip());
+    request.extend_from_slice(b"\r\n");
+    push_header(request, b"x-forwarded-proto", connection.scheme.as_bytes());
+    let mut digits = [0u8; 20];
+    push_header(
+        request,
+        b"x-forwarded-port",
+        response::format_u64(u64::from(connection.local.port()), &mut digits),
     );
-    headers.insert(
-        X_AMZN_APIGATEWAY_API_ID,
-        invocation.stage.api_id_header.clone(),
+    push_header(
+        request,
+        b"x-amzn-apigateway-api-id",
+        invocation.stage.api_id.as_bytes(),
     );
+}
+
+fn write_ip(out: &mut Vec<u8>, ip: std::net::IpAddr) {
+    use std::io::Write;
+    let _ = write!(out, "{ip}");
+}
+
+/// Maps a failed backend call to what AWS answers.
+pub fn reject_upstream(err: UpstreamError) -> Reject {
+    match err {
+        UpstreamError::ClientBody(body) => Reject::from_body_error(body),
+        other => Reject::with_cause(GatewayResponseType::ApiConfigurationError, other),
+    }
 }

@@ -3,11 +3,10 @@
 
 use std::borrow::Cow;
 
-use http::{HeaderName, HeaderValue, Uri};
+use http::{HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use portico_snapshot::integration::{HttpTarget, ParameterMapping, Source, Target, UriPart};
 
-use crate::gateway_response::{GatewayResponseType, Reject};
 use crate::invocation::Invocation;
 
 /// Characters kept as they are in a path (RFC 3986 pchar and `/`).
@@ -99,12 +98,11 @@ fn source_values<'a>(
         Source::Path(name) => invocation.path_param(name).into_iter().collect(),
         Source::QueryString(name) => invocation.query_values(name).pop().into_iter().collect(),
         Source::MultiValueQueryString(name) => invocation.query_values(name),
-        Source::Header(name) => invocation.header_value(name).into_iter().collect(),
+        Source::Header(name) => invocation.header_value(name.as_str()).into_iter().collect(),
         Source::MultiValueHeader(name) => invocation
-            .headers
-            .get_all(name)
-            .iter()
-            .map(|value| Cow::Owned(String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .head
+            .header_all(name.as_str())
+            .map(String::from_utf8_lossy)
             .collect(),
         Source::Body(path) => body
             .and_then(|body| body_value(body, path.as_deref()))
@@ -155,28 +153,25 @@ pub fn json_path<'v>(document: &'v serde_json::Value, path: &str) -> Option<&'v 
     Some(current)
 }
 
-/// Assembles the backend URI: template path with placeholders filled (mapped values first,
-/// else the method's path parameter of the same name), then the static query, the
-/// pass-through query and the mapped query parameters.
-pub fn build_uri(
+/// Assembles the backend request target (path and query): the template path with
+/// placeholders filled (mapped values first, else the method's path parameter of the same
+/// name), then the static query, the pass-through query and the mapped query parameters.
+pub fn request_target(
     target: &HttpTarget,
     invocation: &Invocation<'_>,
     mapped: &Mapped<'_>,
     pass_through_query: Option<&str>,
-) -> Result<Uri, Reject> {
+) -> String {
     let template = &target.uri;
-    let mut uri = String::with_capacity(128);
-    uri.push_str(template.scheme.as_str());
-    uri.push_str("://");
-    uri.push_str(template.authority.as_str());
+    let mut out = String::with_capacity(64);
     for part in &template.path {
         match part {
-            UriPart::Literal(text) => uri.push_str(text),
+            UriPart::Literal(text) => out.push_str(text),
             UriPart::Placeholder(name) => {
                 if let Some((_, value)) = mapped.path.iter().find(|(key, _)| *key == &**name) {
-                    uri.extend(utf8_percent_encode(value, PATH));
+                    out.extend(utf8_percent_encode(value, PATH));
                 } else if let Some(raw) = invocation.raw_path_param(name) {
-                    uri.push_str(raw);
+                    out.push_str(raw);
                 }
             }
         }
@@ -187,20 +182,19 @@ pub fn build_uri(
         .flatten()
     {
         if !query.is_empty() {
-            uri.push(separator);
-            uri.push_str(query);
+            out.push(separator);
+            out.push_str(query);
             separator = '&';
         }
     }
     for (name, value) in &mapped.query {
-        uri.push(separator);
-        uri.extend(utf8_percent_encode(name, QUERY));
-        uri.push('=');
-        uri.extend(utf8_percent_encode(value, QUERY));
+        out.push(separator);
+        out.extend(utf8_percent_encode(name, QUERY));
+        out.push('=');
+        out.extend(utf8_percent_encode(value, QUERY));
         separator = '&';
     }
-    Uri::try_from(uri)
-        .map_err(|err| Reject::with_cause(GatewayResponseType::ApiConfigurationError, err))
+    out
 }
 
 #[cfg(test)]

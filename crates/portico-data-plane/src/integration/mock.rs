@@ -3,27 +3,29 @@
 
 use bytes::Bytes;
 use http::{HeaderMap, Response};
-use hyper::body::Incoming;
 use portico_snapshot::integration::{IntegrationResponses, RequestMapping};
 
 use super::http::integration_request_body;
+use super::http_proxy::MAX_PAYLOAD_BYTES;
 use super::response::{self, IntegrationOutput};
-use crate::body::{Body, collect_limited};
 use crate::gateway_response::Reject;
 use crate::invocation::Invocation;
+use crate::pipeline::Client;
 
 /// Answers from the integration responses.
 pub async fn invoke(
     invocation: &Invocation<'_>,
     request_mapping: &RequestMapping,
     responses: &IntegrationResponses,
-    body: Incoming,
-) -> Result<Response<Body>, Reject> {
-    let body = collect_limited(body)
+    client: Client<'_>,
+) -> Result<Response<Bytes>, Reject> {
+    let body = client
+        .body
+        .read_to_end(&mut client.conn.io, MAX_PAYLOAD_BYTES)
         .await
         .map_err(Reject::from_body_error)?;
     let (_, integration_request) =
-        integration_request_body(&invocation.headers, request_mapping, body)?;
+        integration_request_body(invocation.head, request_mapping, body)?;
     let status = status_code(&integration_request).unwrap_or(200);
     let headers = HeaderMap::new();
     let output = IntegrationOutput {

@@ -1,40 +1,40 @@
 //! Integration: calls the method's backend and turns its answer into the method response.
 //! One module per integration type; [`invoke`] is the only place that matches on the type.
 
-pub mod backend;
 mod http;
 mod http_proxy;
 mod mapping;
 mod mock;
 mod response;
 
-use ::http::Response;
-use hyper::body::Incoming;
 use portico_snapshot::integration::CompiledIntegration;
 
-use crate::body::Body;
 use crate::gateway_response::{GatewayResponseType, Reject};
 use crate::invocation::Invocation;
-use backend::Backend;
+use crate::pipeline::{Client, Handled};
+use crate::upstream::Backends;
 
 /// Runs the integration of the matched method.
 pub async fn invoke(
-    invocation: Invocation<'_>,
-    backend: &Backend,
-    body: Incoming,
-) -> Result<Response<Body>, Reject> {
-    let route = invocation.route;
-    match &route.integration {
+    invocation: &Invocation<'_>,
+    backends: &Backends,
+    client: Client<'_>,
+) -> Result<Handled, Reject> {
+    match &invocation.route.integration {
         CompiledIntegration::HttpProxy(target) => {
-            http_proxy::invoke(invocation, backend, target, body).await
+            http_proxy::invoke(invocation, backends, target, client).await
         }
         CompiledIntegration::Http {
             target,
             request,
             responses,
-        } => http::invoke(&invocation, backend, target, request, responses, body).await,
+        } => http::invoke(invocation, backends, target, request, responses, client)
+            .await
+            .map(Handled::Full),
         CompiledIntegration::Mock { request, responses } => {
-            mock::invoke(&invocation, request, responses, body).await
+            mock::invoke(invocation, request, responses, client)
+                .await
+                .map(Handled::Full)
         }
         CompiledIntegration::Unsupported { kind } => Err(Reject::with_cause(
             GatewayResponseType::ApiConfigurationError,

@@ -9,8 +9,8 @@ use portico_snapshot::integration::{
 };
 
 use super::mapping;
-use crate::body::Body;
 use crate::gateway_response::{GatewayResponseType, Reject};
+use crate::http1::head::RequestHead;
 use crate::invocation::Invocation;
 
 /// What came back from the integration.
@@ -25,14 +25,17 @@ pub fn map(
     responses: &IntegrationResponses,
     selection: &str,
     output: &IntegrationOutput<'_>,
-) -> Result<Response<Body>, Reject> {
+) -> Result<Response<Bytes>, Reject> {
     let selected = responses.select(selection).ok_or_else(|| {
         Reject::with_cause(
             GatewayResponseType::ApiConfigurationError,
-            format!("Execution failed due to configuration error: No match for output mapping and no default output mapping specified (selection value {selection})"),
+            format!(
+                "Execution failed due to configuration error: No match for output mapping and no default \
+                 output mapping specified (selection value {selection})"
+            ),
         )
     })?;
-    let (content_type, body) = match select_template(selected, &invocation.headers) {
+    let (content_type, body) = match select_template(selected, invocation.head) {
         // FIXME(mapping templates): templates are Velocity (VTL); until the VTL engine lands
         // a response template is sent as literal text.
         Some((content_type, template)) => (
@@ -41,7 +44,7 @@ pub fn map(
         ),
         None => ("application/json", output.body.clone()),
     };
-    let mut response = Response::new(Body::full(body));
+    let mut response = Response::new(body);
     *response.status_mut() = selected.status;
     let headers = response.headers_mut();
     headers.insert(
@@ -49,7 +52,11 @@ pub fn map(
         HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/json")),
     );
     for (name, value) in &selected.headers {
-        for value in header_values(invocation, value, output) {
+        let mut values = header_values(invocation, value, output).into_iter();
+        if let Some(first) = values.next() {
+            headers.insert(name.clone(), first);
+        }
+        for value in values {
             headers.append(name.clone(), value);
         }
     }
@@ -60,14 +67,13 @@ pub fn map(
 /// `application/json`, else the first template (reference §5).
 fn select_template<'r>(
     response: &'r CompiledIntegrationResponse,
-    request_headers: &HeaderMap,
+    request: &RequestHead,
 ) -> Option<(&'r str, Option<&'r str>)> {
     if response.templates.is_empty() {
         return None;
     }
-    let accept = request_headers
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
+    let accept = request
+        .header_str("accept")
         .and_then(|value| value.split(',').next())
         .map(|first| first.split(';').next().unwrap_or_default().trim())
         .filter(|first| !first.is_empty() && *first != "*/*")

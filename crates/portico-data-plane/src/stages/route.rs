@@ -6,9 +6,8 @@
 //! the `x-apigw-api-id` header with the host form's path (private API style). An unknown
 //! API, stage, path or method answers 403 `Missing Authentication Token`, as AWS does.
 
-use http::HeaderMap;
-
 use crate::gateway_response::{GatewayResponseType, Reject};
+use crate::http1::head::RequestHead;
 
 /// Where an invoke URL points: API, stage, and the resource path after the stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,36 +16,28 @@ pub struct InvokeTarget<'r> {
     pub stage: &'r str,
     /// The path after the stage, starting with `/` (still percent-encoded).
     pub path: &'r str,
-    /// Where [`InvokeTarget::path`] starts in the request path, or `None` for `/`; lets the
-    /// caller re-borrow the path from the URI alone once the headers move on.
-    pub path_start: Option<usize>,
 }
 
 /// The header private APIs use to name the API.
 const X_APIGW_API_ID: &str = "x-apigw-api-id";
 const EXECUTE_API: &str = ".execute-api.";
-const PATH_FORM_MARKER: &str = "/_user_request_";
+const PATH_FORM_MARKER: &str = "_user_request_";
 
-/// Parses the invoke URL of a request.
+/// Parses the invoke URL of a request whose path is `path`.
 pub fn parse_invoke_target<'r>(
-    headers: &'r HeaderMap,
+    head: &'r RequestHead,
     path: &'r str,
 ) -> Result<InvokeTarget<'r>, Reject> {
     let missing = || Reject::new(GatewayResponseType::MissingAuthenticationToken);
     if let Some(rest) = path.strip_prefix("/restapis/") {
         let (api_id, rest) = rest.split_once('/').ok_or_else(missing)?;
         let (stage, rest) = rest.split_once('/').ok_or_else(missing)?;
-        let rest = format_marker(rest).ok_or_else(missing)?;
-        return target(api_id, stage, rest, path).ok_or_else(missing);
+        let rest = after_marker(rest).ok_or_else(missing)?;
+        return target(api_id, stage, rest).ok_or_else(missing);
     }
-    let api_id = match headers
-        .get(http::header::HOST)
-        .and_then(|host| host.to_str().ok())
-    {
+    let api_id = match head.header_str("host") {
         Some(host) if host.contains(EXECUTE_API) => host.split(EXECUTE_API).next(),
-        _ => headers
-            .get(X_APIGW_API_ID)
-            .and_then(|value| value.to_str().ok()),
+        _ => head.header_str(X_APIGW_API_ID),
     }
     .ok_or_else(missing)?;
     let rest = path.strip_prefix('/').ok_or_else(missing)?;
@@ -54,12 +45,12 @@ pub fn parse_invoke_target<'r>(
         Some(index) => (&rest[..index], &rest[index..]),
         None => (rest, "/"),
     };
-    target(api_id, stage, rest, path).ok_or_else(missing)
+    target(api_id, stage, rest).ok_or_else(missing)
 }
 
 /// `_user_request_/items` → `/items`; `_user_request_` and `_user_request_/` → `/`.
-fn format_marker(rest: &str) -> Option<&str> {
-    let after = rest.strip_prefix(&PATH_FORM_MARKER[1..])?;
+fn after_marker(rest: &str) -> Option<&str> {
+    let after = rest.strip_prefix(PATH_FORM_MARKER)?;
     match after {
         "" => Some("/"),
         _ if after.starts_with('/') => Some(after),
@@ -67,12 +58,7 @@ fn format_marker(rest: &str) -> Option<&str> {
     }
 }
 
-fn target<'r>(
-    api_id: &'r str,
-    stage: &'r str,
-    path: &'r str,
-    full_path: &str,
-) -> Option<InvokeTarget<'r>> {
+fn target<'r>(api_id: &'r str, stage: &'r str, path: &'r str) -> Option<InvokeTarget<'r>> {
     if api_id.is_empty() || stage.is_empty() {
         return None;
     }
@@ -80,51 +66,20 @@ fn target<'r>(
         api_id,
         stage,
         path,
-        path_start: offset_within(full_path, path),
     })
-}
-
-/// Where `inner` starts within `outer`, if it is a slice of it (not a static fallback).
-fn offset_within(outer: &str, inner: &str) -> Option<usize> {
-    let outer_start = outer.as_ptr() as usize;
-    let inner_start = inner.as_ptr() as usize;
-    let inside =
-        inner_start >= outer_start && inner_start + inner.len() <= outer_start + outer.len();
-    inside.then(|| inner_start - outer_start)
-}
-
-impl InvokeTarget<'_> {
-    /// The resource path, re-borrowed from the request path.
-    pub fn path_in<'p>(&self, full_path: &'p str) -> &'p str {
-        match self.path_start {
-            Some(start) => full_path.get(start..).unwrap_or("/"),
-            None => "/",
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use http::HeaderValue;
-
     use super::*;
 
     fn check(host: Option<&str>, path: &str, expected: Option<(&str, &str, &str)>) {
-        let mut headers = HeaderMap::new();
-        if let Some(host) = host {
-            headers.insert(http::header::HOST, HeaderValue::from_str(host).unwrap());
-        }
-        let found = parse_invoke_target(&headers, path)
+        let headers: Vec<(&str, &str)> = host.map(|host| ("Host", host)).into_iter().collect();
+        let head = RequestHead::synthetic("GET", path, &headers);
+        let found = parse_invoke_target(&head, head.path())
             .ok()
             .map(|t| (t.api_id, t.stage, t.path));
         assert_eq!(found, expected, "{host:?} {path}");
-        if let Ok(target) = parse_invoke_target(&headers, path) {
-            assert_eq!(
-                target.path_in(path),
-                target.path,
-                "re-borrowed path of {path}"
-            );
-        }
     }
 
     #[test]
@@ -171,9 +126,8 @@ mod tests {
 
     #[test]
     fn private_api_header_names_the_api() {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-apigw-api-id", HeaderValue::from_static("abc123"));
-        let target = parse_invoke_target(&headers, "/prod/x").unwrap();
+        let head = RequestHead::synthetic("GET", "/prod/x", &[("x-apigw-api-id", "abc123")]);
+        let target = parse_invoke_target(&head, head.path()).unwrap();
         assert_eq!(
             (target.api_id, target.stage, target.path),
             ("abc123", "prod", "/x")
