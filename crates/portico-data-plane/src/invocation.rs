@@ -79,17 +79,11 @@ impl<'a> Invocation<'a> {
             DomainPrefix => Some(Cow::Borrowed(
                 self.domain_name().split('.').next().unwrap_or_default(),
             )),
-            ExtendedRequestId => owned(
-                self.ids
-                    .extended_request_id
-                    .to_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
+            ExtendedRequestId => Some(Cow::Borrowed(self.ids.extended_request_id_str())),
             HttpMethod => Some(Cow::Borrowed(self.head.method.as_str())),
             Path => owned(format!("/{}{}", self.stage.stage_name, self.path)),
             Protocol => Some(Cow::Borrowed("HTTP/1.1")),
-            RequestId => owned(self.ids.request_id_str().to_owned()),
+            RequestId => Some(Cow::Borrowed(self.ids.request_id_str())),
             RequestTime => owned(format_clf(self.received_at)),
             RequestTimeEpoch => owned(epoch_millis(self.received_at).to_string()),
             ResourceId => owned(self.route.resource_id.to_string()),

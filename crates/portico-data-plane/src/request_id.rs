@@ -5,8 +5,6 @@
 
 use std::cell::Cell;
 
-use http::HeaderValue;
-
 thread_local! {
     static STATE: Cell<u64> = Cell::new(rand::random::<u64>() | 1);
 }
@@ -14,13 +12,11 @@ thread_local! {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 const ALPHANUMERIC: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/// The two ids of one request.
-#[derive(Debug, Clone)]
+/// The two ids of one request, kept inline (no allocation).
+#[derive(Debug, Clone, Copy)]
 pub struct RequestIds {
-    /// `x-amzn-RequestId`, also `$context.requestId`.
-    pub request_id: HeaderValue,
-    /// `x-amz-apigw-id`, also `$context.extendedRequestId`.
-    pub extended_request_id: HeaderValue,
+    request_id: [u8; 36],
+    extended_request_id: [u8; 16],
 }
 
 fn next_u64() -> u64 {
@@ -43,14 +39,19 @@ impl RequestIds {
         }
     }
 
-    /// The request id as text.
+    /// `x-amzn-RequestId` / `$context.requestId`.
     pub fn request_id_str(&self) -> &str {
-        self.request_id.to_str().unwrap_or_default()
+        std::str::from_utf8(&self.request_id).unwrap_or_default()
+    }
+
+    /// `x-amz-apigw-id` / `$context.extendedRequestId`.
+    pub fn extended_request_id_str(&self) -> &str {
+        std::str::from_utf8(&self.extended_request_id).unwrap_or_default()
     }
 }
 
 /// A random UUID v4 such as `c0a4e9b2-5b1f-4e8e-9d3c-2f6a7b8c9d0e`.
-fn uuid_v4() -> HeaderValue {
+fn uuid_v4() -> [u8; 36] {
     let high = next_u64();
     let low = next_u64();
     let mut bytes = [0u8; 16];
@@ -69,12 +70,11 @@ fn uuid_v4() -> HeaderValue {
         text[out + 1] = HEX[usize::from(byte & 0x0f)];
         out += 2;
     }
-    HeaderValue::from_bytes(&text)
-        .unwrap_or_else(|_| HeaderValue::from_static("00000000-0000-4000-8000-000000000000"))
+    text
 }
 
 /// An id in the shape of AWS's `x-amz-apigw-id` (15 characters and `=`).
-fn apigw_id() -> HeaderValue {
+fn apigw_id() -> [u8; 16] {
     let mut text = [b'='; 16];
     let mut random = next_u64();
     for (index, slot) in text.iter_mut().take(15).enumerate() {
@@ -84,7 +84,7 @@ fn apigw_id() -> HeaderValue {
         *slot = ALPHANUMERIC[(random % 62) as usize];
         random /= 62;
     }
-    HeaderValue::from_bytes(&text).unwrap_or_else(|_| HeaderValue::from_static("AAAAAAAAAAAAAAA="))
+    text
 }
 
 #[cfg(test)]
@@ -95,11 +95,11 @@ mod tests {
     fn request_ids_are_uuid_v4_and_distinct() {
         let a = RequestIds::generate();
         let b = RequestIds::generate();
-        assert_ne!(a.request_id, b.request_id);
+        assert_ne!(a.request_id_str(), b.request_id_str());
         let text = a.request_id_str();
         assert_eq!(text.len(), 36);
         assert_eq!(text.as_bytes()[14], b'4');
         assert!(matches!(text.as_bytes()[19], b'8' | b'9' | b'a' | b'b'));
-        assert_eq!(a.extended_request_id.len(), 16);
+        assert_eq!(a.extended_request_id_str().len(), 16);
     }
 }

@@ -6,6 +6,10 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 
+// mimalloc's per-thread free lists make the many small per-request allocations cheap.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Portico: Amazon API Gateway's REST APIs on your own machines.
 #[derive(Debug, Parser)]
 #[command(name = "portico", version, about)]

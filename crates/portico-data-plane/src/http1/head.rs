@@ -6,6 +6,7 @@
 //! smuggle requests: `Transfer-Encoding` together with `Content-Length`, conflicting lengths,
 //! or a final coding other than `chunked` are rejected.
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use bytes::Bytes;
@@ -43,12 +44,41 @@ pub enum HeadError {
     TooManyHeaders,
 }
 
-/// One header line: byte ranges of name and value within the head.
-#[derive(Debug, Clone)]
+/// One header line: offsets of name and value within the head. Heads are at most a few
+/// tens of KB, so `u32` offsets keep a line at 16 bytes (heads are moved between futures).
+#[derive(Debug, Clone, Copy)]
 pub struct HeaderLine {
-    pub name: Range<usize>,
-    pub value: Range<usize>,
+    name: (u32, u32),
+    value: (u32, u32),
 }
+
+impl HeaderLine {
+    fn new(name: Range<usize>, value: Range<usize>) -> HeaderLine {
+        let narrow = |range: Range<usize>| {
+            (
+                u32::try_from(range.start).unwrap_or(0),
+                u32::try_from(range.end).unwrap_or(0),
+            )
+        };
+        HeaderLine {
+            name: narrow(name),
+            value: narrow(value),
+        }
+    }
+
+    /// The name's byte range.
+    pub fn name(&self) -> Range<usize> {
+        self.name.0 as usize..self.name.1 as usize
+    }
+
+    /// The value's byte range.
+    pub fn value(&self) -> Range<usize> {
+        self.value.0 as usize..self.value.1 as usize
+    }
+}
+
+/// Inline header lines before a head spills to the heap.
+const INLINE_HEADERS: usize = 16;
 
 /// A parsed request head that owns its bytes.
 #[derive(Debug, Clone)]
@@ -57,7 +87,7 @@ pub struct RequestHead {
     pub method: http::Method,
     target: Range<usize>,
     pub version: Version,
-    headers: SmallVec<[HeaderLine; 24]>,
+    headers: SmallVec<[HeaderLine; INLINE_HEADERS]>,
     pub framing: Framing,
     /// The client wants to reuse the connection.
     pub keep_alive: bool,
@@ -70,7 +100,7 @@ pub struct RequestHead {
 pub struct ResponseHead {
     pub status: u16,
     pub version: Version,
-    pub headers: SmallVec<[HeaderLine; 24]>,
+    pub headers: SmallVec<[HeaderLine; INLINE_HEADERS]>,
     pub framing: Framing,
     /// The backend allows the connection to be reused.
     pub keep_alive: bool,
@@ -80,9 +110,11 @@ pub struct ResponseHead {
 
 /// Parses a request head at the start of `buf`. `Ok(None)` means the head is incomplete.
 pub fn parse_request(buf: &[u8]) -> Result<Option<(ParsedRequest, usize)>, HeadError> {
-    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut storage);
-    let len = match request.parse(buf) {
+    // Uninitialised header slots: filling 100 empty headers per parse would cost more
+    // than parsing a typical head.
+    let mut storage = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut []);
+    let len = match request.parse_with_uninit_headers(buf, &mut storage) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooManyHeaders),
@@ -99,10 +131,10 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(ParsedRequest, usize)>, HeadE
     let mut rules = FramingRules::default();
     for header in request.headers.iter() {
         rules.observe(header.name, header.value)?;
-        headers.push(HeaderLine {
-            name: range_of(buf, header.name.as_bytes()),
-            value: range_of(buf, header.value),
-        });
+        headers.push(HeaderLine::new(
+            range_of(buf, header.name.as_bytes()),
+            range_of(buf, header.value),
+        ));
     }
     let framing = rules.request_framing(version)?;
     let keep_alive = rules.keep_alive(version);
@@ -126,7 +158,7 @@ pub struct ParsedRequest {
     method: http::Method,
     target: Range<usize>,
     version: Version,
-    headers: SmallVec<[HeaderLine; 24]>,
+    headers: SmallVec<[HeaderLine; INLINE_HEADERS]>,
     framing: Framing,
     keep_alive: bool,
     expect_continue: bool,
@@ -154,9 +186,13 @@ pub fn parse_response(
     buf: &[u8],
     method: &http::Method,
 ) -> Result<Option<ResponseHead>, HeadError> {
-    let mut storage = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut response = httparse::Response::new(&mut storage);
-    let len = match response.parse(buf) {
+    let mut storage = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut []);
+    let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut response,
+        buf,
+        &mut storage,
+    ) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooManyHeaders),
@@ -171,10 +207,10 @@ pub fn parse_response(
     let mut rules = FramingRules::default();
     for header in response.headers.iter() {
         rules.observe(header.name, header.value)?;
-        headers.push(HeaderLine {
-            name: range_of(buf, header.name.as_bytes()),
-            value: range_of(buf, header.value),
-        });
+        headers.push(HeaderLine::new(
+            range_of(buf, header.name.as_bytes()),
+            range_of(buf, header.value),
+        ));
     }
     let bodiless = *method == http::Method::HEAD
         || (100..200).contains(&status)
@@ -350,8 +386,8 @@ impl RequestHead {
     /// Header lines in order as (name, value) bytes.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
         self.headers.iter().map(|line| {
-            let name = std::str::from_utf8(&self.bytes[line.name.clone()]).unwrap_or_default();
-            (name, &self.bytes[line.value.clone()])
+            let name = std::str::from_utf8(&self.bytes[line.name()]).unwrap_or_default();
+            (name, &self.bytes[line.value()])
         })
     }
 
@@ -415,7 +451,7 @@ impl ResponseHead {
     pub fn headers<'b>(&'b self, buf: &'b [u8]) -> impl Iterator<Item = (&'b [u8], &'b [u8])> + 'b {
         self.headers
             .iter()
-            .map(move |line| (&buf[line.name.clone()], &buf[line.value.clone()]))
+            .map(move |line| (&buf[line.name()], &buf[line.value()]))
     }
 }
 

@@ -76,8 +76,12 @@ pub fn finish_head(
     keep_alive: bool,
     version: Version,
 ) {
-    push_header(out, b"x-amzn-requestid", ids.request_id.as_bytes());
-    push_header(out, b"x-amz-apigw-id", ids.extended_request_id.as_bytes());
+    push_header(out, b"x-amzn-requestid", ids.request_id_str().as_bytes());
+    push_header(
+        out,
+        b"x-amz-apigw-id",
+        ids.extended_request_id_str().as_bytes(),
+    );
     match framing {
         ResponseFraming::Length(length) => {
             let mut digits = itoa_buffer();

@@ -41,7 +41,7 @@ pub async fn invoke(
     let mut request = Vec::with_capacity(512);
     request.extend_from_slice(method.as_str().as_bytes());
     request.push(b' ');
-    request.extend_from_slice(request_target(target, invocation, &mapped, None).as_bytes());
+    request_target(&mut request, target, invocation, &mapped, None);
     request.extend_from_slice(b" HTTP/1.1\r\n");
     push_header(&mut request, b"host", target.uri.host_header.as_bytes());
     push_header(

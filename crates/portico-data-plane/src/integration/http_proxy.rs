@@ -52,10 +52,12 @@ pub async fn invoke(
     let mapped = mapping::evaluate(invocation, &target.parameters, buffered.as_deref());
     let method = target.method.as_ref().unwrap_or(&head.method);
 
-    let mut request = Vec::with_capacity(512);
+    // The connection's scratch buffer carries the backend request head, then the response head.
+    let mut request = std::mem::take(&mut client.conn.scratch);
+    request.clear();
     request.extend_from_slice(method.as_str().as_bytes());
     request.push(b' ');
-    request.extend_from_slice(request_target(target, invocation, &mapped, head.query()).as_bytes());
+    request_target(&mut request, target, invocation, &mapped, head.query());
     request.extend_from_slice(b" HTTP/1.1\r\n");
     push_header(&mut request, b"host", target.uri.host_header.as_bytes());
     let listed = head.header("connection");
@@ -135,6 +137,7 @@ pub async fn invoke(
             });
         }
     };
+    client_conn.scratch = request;
     let keep_alive = keep_alive && body.is_done();
     relay_response(invocation, target, received, client_conn, keep_alive).await
 }

@@ -157,44 +157,48 @@ pub fn json_path<'v>(document: &'v serde_json::Value, path: &str) -> Option<&'v 
 /// placeholders filled (mapped values first, else the method's path parameter of the same
 /// name), then the static query, the pass-through query and the mapped query parameters.
 pub fn request_target(
+    out: &mut Vec<u8>,
     target: &HttpTarget,
     invocation: &Invocation<'_>,
     mapped: &Mapped<'_>,
     pass_through_query: Option<&str>,
-) -> String {
+) {
     let template = &target.uri;
-    let mut out = String::with_capacity(64);
+    let encode = |out: &mut Vec<u8>, text: &str, set: &'static AsciiSet| {
+        for piece in utf8_percent_encode(text, set) {
+            out.extend_from_slice(piece.as_bytes());
+        }
+    };
     for part in &template.path {
         match part {
-            UriPart::Literal(text) => out.push_str(text),
+            UriPart::Literal(text) => out.extend_from_slice(text.as_bytes()),
             UriPart::Placeholder(name) => {
                 if let Some((_, value)) = mapped.path.iter().find(|(key, _)| *key == &**name) {
-                    out.extend(utf8_percent_encode(value, PATH));
+                    encode(out, value, PATH);
                 } else if let Some(raw) = invocation.raw_path_param(name) {
-                    out.push_str(raw);
+                    out.extend_from_slice(raw.as_bytes());
                 }
             }
         }
     }
-    let mut separator = '?';
+    let mut separator = b'?';
     for query in [template.query.as_deref(), pass_through_query]
         .into_iter()
         .flatten()
     {
         if !query.is_empty() {
             out.push(separator);
-            out.push_str(query);
-            separator = '&';
+            out.extend_from_slice(query.as_bytes());
+            separator = b'&';
         }
     }
     for (name, value) in &mapped.query {
         out.push(separator);
-        out.extend(utf8_percent_encode(name, QUERY));
-        out.push('=');
-        out.extend(utf8_percent_encode(value, QUERY));
-        separator = '&';
+        encode(out, name, QUERY);
+        out.push(b'=');
+        encode(out, value, QUERY);
+        separator = b'&';
     }
-    out
 }
 
 #[cfg(test)]

@@ -162,7 +162,9 @@ impl Backends {
         loop {
             let (mut conn, reused) = match pool::checkout(&target.pool_key) {
                 Some(conn) => (conn, true),
-                None => (self.connect(target).await?, false),
+                // Boxed: the connect/TLS state is large and rare; inline it would grow every
+                // proxied request's future (and the bytes copied per request).
+                None => (Box::pin(self.connect(target)).await?, false),
             };
             let replayable = matches!(body, Outgoing::Buffered(_));
             match exchange(&mut conn, method, request_head, &mut body).await {
