@@ -42,7 +42,7 @@ pub struct ServeArgs {
     /// PORTICO_ROOT_SECRET_ACCESS_KEY, else generated into the data directory).
     #[arg(long, value_name = "KEY:SECRET")]
     root_credentials: Option<String>,
-    /// Runtime worker threads (default: one per available CPU).
+    /// Data-plane worker threads, each with its own event loop (default: one per available CPU).
     #[arg(long)]
     workers: Option<usize>,
 }
@@ -101,15 +101,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(stage, reason, "stage cannot be served");
     }
 
-    let data_listener = TcpListener::bind(args.listen)
-        .await
+    let workers = args
+        .workers
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        })
+        .max(1);
+    let data_listeners = portico_data_plane::http1::workers::bind(args.listen, workers)
         .with_context(|| format!("binding data plane to {}", args.listen))?;
     let admin_listener = TcpListener::bind(args.admin_listen)
         .await
         .with_context(|| format!("binding control plane to {}", args.admin_listen))?;
-    let data_address = data_listener
-        .local_addr()
-        .context("reading data-plane address")?;
+    let data_address = data_listeners.local_addr;
     let admin_address = admin_listener
         .local_addr()
         .context("reading control-plane address")?;
@@ -130,11 +133,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
 
     let data_plane = Arc::new(DataPlane::new(Arc::clone(&live)));
-    let data_task = tokio::spawn(portico_data_plane::http1::server::serve(
-        data_plane,
-        data_listener,
-        signalled(stopped.clone()),
-    ));
+    let data_workers =
+        portico_data_plane::http1::workers::start(&data_plane, data_listeners, &stopped)
+            .context("starting data-plane workers")?;
+    let data_task = tokio::task::spawn_blocking(move || {
+        for worker in data_workers {
+            let _ = worker.join();
+        }
+    });
     let control_plane = ControlPlane::new(store, live, credentials);
     let router = portico_control_plane::router(control_plane);
     let admin = axum::serve(admin_listener, router).with_graceful_shutdown(signalled(stopped));

@@ -9,3 +9,4 @@ pub mod conn;
 pub mod head;
 pub mod response;
 pub mod server;
+pub mod workers;
