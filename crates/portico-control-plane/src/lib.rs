@@ -151,6 +151,7 @@ pub fn router(control_plane: ControlPlane) -> Router {
             get(tags::get_tags).put(tags::tag_resource).delete(tags::untag_resource),
         )
         .fallback(unknown_operation)
+        .method_not_allowed_fallback(unknown_operation)
         .layer(middleware::from_fn_with_state(control_plane.clone(), auth::authenticate))
         .with_state(control_plane);
     Router::new()

@@ -18,6 +18,7 @@ pub mod stages;
 pub mod upstream;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use portico_snapshot::Live;
 
@@ -28,16 +29,41 @@ use upstream::Backends;
 pub struct DataPlane {
     live: Arc<Live>,
     backends: Backends,
+    limits: Limits,
+}
+
+/// What a client may do before the gateway gives up on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Time to send a whole request head once it started (slow-client protection).
+    pub header_read_timeout: Duration,
+    /// Time an idle keep-alive connection stays open.
+    pub keep_alive_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: http1::server::HEADER_READ_TIMEOUT,
+            keep_alive_timeout: http1::server::KEEP_ALIVE_TIMEOUT,
+        }
+    }
 }
 
 // === impl DataPlane ===
 
 impl DataPlane {
-    /// A data plane reading snapshots from `live`.
+    /// A data plane reading snapshots from `live`, with default limits.
     pub fn new(live: Arc<Live>) -> DataPlane {
+        DataPlane::with_limits(live, Limits::default())
+    }
+
+    /// A data plane with explicit client limits.
+    pub fn with_limits(live: Arc<Live>, limits: Limits) -> DataPlane {
         DataPlane {
             live,
             backends: Backends::new(),
+            limits,
         }
     }
 }

@@ -196,3 +196,50 @@ fn segment_after<'p>(path: &'p str, marker: &str) -> Option<&'p str> {
     segments.find(|segment| *segment == marker)?;
     segments.next()
 }
+
+/// An HTTPS echo backend with a self-signed certificate for `localhost` (no public CA trusts
+/// it, so only `insecureSkipVerification` integrations can reach it).
+pub async fn start_tls() -> EchoBackend {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
+        .expect("self-signed certificate");
+    let certificate = certified.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(certified.signing_key.serialize_der())
+        .expect("private key");
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![certificate], key)
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind backend");
+    let port = listener.local_addr().expect("backend address").port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let shared = Arc::clone(&received);
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let shared = Arc::clone(&shared);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let service = service_fn(move |request| answer(Arc::clone(&shared), request));
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    EchoBackend {
+        url: format!("https://localhost:{port}"),
+        authority: format!("localhost:{port}"),
+        received,
+    }
+}

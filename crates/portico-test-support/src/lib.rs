@@ -6,7 +6,7 @@
 mod backend;
 mod portico;
 
-pub use backend::{EchoBackend, Received};
+pub use backend::{EchoBackend, Received, start_tls as start_tls_backend};
 pub use portico::{AdminClient, Portico, ROOT_ACCESS_KEY, ROOT_SECRET_KEY, Reply};
 
 /// Waits until `condition` holds, polling every 20 ms, up to `seconds`.

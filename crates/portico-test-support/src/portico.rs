@@ -25,6 +25,7 @@ pub struct Portico {
     pub admin_url: String,
     /// Everything the process printed to stdout before it was ready.
     pub banner: String,
+    options: Vec<String>,
 }
 
 /// A control-plane or data-plane answer.
@@ -40,6 +41,11 @@ pub struct Reply {
 impl Portico {
     /// Starts the binary at `binary` (pass `env!("CARGO_BIN_EXE_portico")`) on free ports.
     pub async fn start(binary: &str) -> Portico {
+        Portico::start_with(binary, &[]).await
+    }
+
+    /// Starts the binary with extra `serve` options.
+    pub async fn start_with(binary: &str, options: &[&str]) -> Portico {
         let data_dir = tempfile::tempdir().expect("temporary data dir");
         let mut portico = Portico {
             binary: PathBuf::from(binary),
@@ -48,6 +54,7 @@ impl Portico {
             data_url: String::new(),
             admin_url: String::new(),
             banner: String::new(),
+            options: options.iter().map(|option| (*option).to_owned()).collect(),
         };
         portico
             .spawn(&["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
@@ -71,6 +78,7 @@ impl Portico {
             .arg(format!("{ROOT_ACCESS_KEY}:{ROOT_SECRET_KEY}"))
             .arg("--workers")
             .arg("2")
+            .args(&self.options)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -42,6 +42,12 @@ pub struct ServeArgs {
     /// PORTICO_ROOT_SECRET_ACCESS_KEY, else generated into the data directory).
     #[arg(long, value_name = "KEY:SECRET")]
     root_credentials: Option<String>,
+    /// Seconds a client may take to send a request head once it started (slow clients).
+    #[arg(long, default_value_t = 30)]
+    header_read_timeout: u64,
+    /// Seconds an idle keep-alive client connection stays open.
+    #[arg(long, default_value_t = 75)]
+    keep_alive_timeout: u64,
     /// Data-plane worker threads, each with its own event loop (default: one per available CPU).
     #[arg(long)]
     workers: Option<usize>,
@@ -132,7 +138,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let _ = stop.send(true);
     });
 
-    let data_plane = Arc::new(DataPlane::new(Arc::clone(&live)));
+    let limits = portico_data_plane::Limits {
+        header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout.max(1)),
+        keep_alive_timeout: std::time::Duration::from_secs(args.keep_alive_timeout.max(1)),
+    };
+    let data_plane = Arc::new(DataPlane::with_limits(Arc::clone(&live), limits));
     let data_workers =
         portico_data_plane::http1::workers::start(&data_plane, data_listeners, &stopped)
             .context("starting data-plane workers")?;

@@ -122,7 +122,7 @@ async fn serve_connection(
         scratch: Vec::with_capacity(1024),
     };
     loop {
-        let head = match read_head(&mut client.io, &mut stopping).await {
+        let head = match read_head(&mut client.io, &mut stopping, data_plane.limits).await {
             Ok(Some(head)) => head,
             Ok(None) => return,
             Err(failure) => {
@@ -161,13 +161,14 @@ enum HeadFailure {
 async fn read_head(
     io: &mut Conn<TcpStream>,
     stopping: &mut watch::Receiver<bool>,
+    limits: crate::Limits,
 ) -> Result<Option<RequestHead>, HeadFailure> {
     let mut started = !io.read.is_empty();
     let mut deadline = Instant::now()
         + if started {
-            HEADER_READ_TIMEOUT
+            limits.header_read_timeout
         } else {
-            KEEP_ALIVE_TIMEOUT
+            limits.keep_alive_timeout
         };
     loop {
         if !io.read.is_empty() {
@@ -192,7 +193,7 @@ async fn read_head(
                 Ok(_) if !started => {
                     // The head has begun: from now on it must complete in time.
                     started = true;
-                    deadline = Instant::now() + HEADER_READ_TIMEOUT;
+                    deadline = Instant::now() + limits.header_read_timeout;
                 }
                 Ok(_) => {}
             },

@@ -437,3 +437,22 @@ async fn tags_on_apis_and_stages() {
         .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn unknown_operations_answer_in_aws_shape() {
+    let portico = start().await;
+    let admin = portico.admin();
+    for (method, path) in [
+        ("GET", "/nothing/here"),
+        ("POST", "/restapis/abc/stages/dev"),
+    ] {
+        let reply = admin.raw(method, path, None, true).await;
+        assert_eq!(reply.status, 404, "{method} {path}");
+        assert_eq!(
+            reply.headers["x-amzn-errortype"],
+            "UnknownOperationException"
+        );
+        let body: serde_json::Value = serde_json::from_slice(&reply.body).expect("json body");
+        assert!(body["message"].is_string());
+    }
+}

@@ -594,3 +594,128 @@ async fn malformed_requests_never_crash_the_gateway() {
         .unwrap();
     assert_eq!(ping.status(), 403, "still serving");
 }
+
+#[tokio::test]
+async fn https_backends_need_a_trusted_certificate_unless_verification_is_skipped() {
+    let portico = start().await;
+    let backend = portico_test_support::start_tls_backend().await;
+    let admin = portico.admin();
+    let api = create_api(&admin, "tls").await;
+    for (part, insecure) in [("trusted", false), ("insecure", true)] {
+        let resource = create_resource(&admin, &api, &api.root, part).await;
+        put_method(&admin, &api, &resource, "GET", &[]).await;
+        put_integration(
+            &admin,
+            &api,
+            &resource,
+            "GET",
+            json!({
+                "type": "HTTP_PROXY", "httpMethod": "GET", "uri": format!("{}/hello", backend.url),
+                "tlsConfig": { "insecureSkipVerification": insecure }
+            }),
+        )
+        .await;
+    }
+    deploy(&admin, &api, "dev").await;
+    let refused = client()
+        .get(portico.invoke_url(&api.id, "dev", "/trusted"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(
+        refused.status(),
+        500,
+        "a self-signed backend certificate is not trusted"
+    );
+    assert!(backend.received().is_empty());
+    let accepted = client()
+        .get(portico.invoke_url(&api.id, "dev", "/insecure"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(accepted.status(), 200);
+    let echoed: Value = accepted.json().await.expect("json");
+    assert_eq!(echoed["uri"], "/hello");
+    assert_eq!(echoed["headers"]["host"], json!([backend.authority]));
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off_after_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let portico = portico_test_support::Portico::start_with(
+        env!("CARGO_BIN_EXE_portico"),
+        &["--header-read-timeout", "1"],
+    )
+    .await;
+    let address = portico.data_url.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    slow.write_all(b"GET /dev/ HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("partial head");
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut answer)).await;
+    assert!(closed.is_ok(), "the gateway closed the slow connection");
+    // Other clients are unaffected.
+    let ok = client()
+        .get(portico.invoke_url("x", "y", "/"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(ok.status(), 403);
+}
+
+#[tokio::test]
+async fn canary_takes_its_share_of_traffic_and_promotion_makes_it_the_stage() {
+    let portico = start().await;
+    let admin = portico.admin();
+    let api = mock_api(&admin, 200, "stable").await;
+    deploy(&admin, &api, "live").await;
+    admin
+        .expect(
+            200,
+            "PATCH",
+            &format!("/restapis/{}/resources/{}/methods/GET/integration/responses/200", api.id, api.root),
+            Some(json!({ "patchOperations": [{ "op": "replace", "path": "/responseTemplates/application~1json", "value": "canary" }] })),
+        )
+        .await;
+    admin
+        .expect(
+            201,
+            "POST",
+            &format!("/restapis/{}/deployments", api.id),
+            Some(json!({ "stageName": "live", "canarySettings": { "percentTraffic": 100.0 } })),
+        )
+        .await;
+    let url = portico.invoke_url(&api.id, "live", "/");
+    let body = |url: String| async move {
+        client()
+            .get(url)
+            .send()
+            .await
+            .expect("answer")
+            .text()
+            .await
+            .expect("body")
+    };
+    assert_eq!(body(url.clone()).await, "canary");
+    let stage_url = format!("/restapis/{}/stages/live", api.id);
+    admin
+        .expect(200, "PATCH", &stage_url, Some(json!({ "patchOperations": [{ "op": "replace", "path": "/canarySettings/percentTraffic", "value": "0" }] })))
+        .await;
+    assert_eq!(body(url.clone()).await, "stable");
+    let promoted = admin
+        .expect(
+            200,
+            "PATCH",
+            &stage_url,
+            Some(json!({ "patchOperations": [
+                { "op": "copy", "from": "/canarySettings/deploymentId", "path": "/deploymentId" },
+                { "op": "remove", "path": "/canarySettings" }
+            ] })),
+        )
+        .await;
+    assert!(promoted.get("canarySettings").is_none());
+    assert_eq!(body(url).await, "canary");
+}
