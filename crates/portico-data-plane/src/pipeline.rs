@@ -90,6 +90,19 @@ async fn run_stages(
 ) -> Result<Handled, Reject> {
     let received_at = SystemTime::now();
     let path = head.path();
+    if path == "/ping"
+        && !head
+            .header_str("host")
+            .is_some_and(|host| host.contains(".execute-api."))
+    {
+        // Health check of the gateway itself (AWS reserves `/ping` the same way).
+        let mut response = Response::new(Bytes::from_static(b"{}"));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        return Ok(Handled::Full(response));
+    }
     let target = route::parse_invoke_target(head, path)?;
     let stage = select_stage(data_plane, target.api_id, target.stage)?;
     if stage.execute_api_endpoint_disabled {

@@ -101,3 +101,14 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+#[test]
+fn the_request_path_takes_no_locks() {
+    let sources = crates_dir().join("portico-data-plane").join("src");
+    for file in rust_files(&sources) {
+        let text = std::fs::read_to_string(&file).expect("source");
+        for lock in ["Mutex", "RwLock", "portico_store"] {
+            assert!(!text.contains(lock), "{} mentions {lock}", file.display());
+        }
+    }
+}

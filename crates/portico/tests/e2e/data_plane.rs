@@ -35,6 +35,18 @@ async fn mock_integration_answers_from_its_integration_response() {
 }
 
 #[tokio::test]
+async fn ping_answers_on_the_data_plane() {
+    let portico = start().await;
+    let response = client()
+        .get(format!("{}/ping", portico.data_url))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-amzn-requestid"));
+}
+
+#[tokio::test]
 async fn host_form_and_path_form_reach_the_same_stage() {
     let portico = start().await;
     let admin = portico.admin();
