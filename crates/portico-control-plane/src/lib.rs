@@ -12,7 +12,9 @@ pub mod auth;
 mod definitions;
 mod deployments;
 pub mod error;
+mod gateway_responses;
 mod methods;
+mod models;
 pub mod publish;
 mod resources;
 mod rest_apis;
@@ -145,6 +147,30 @@ pub fn router(control_plane: ControlPlane) -> Router {
             get(stages::get_stage)
                 .patch(stages::update_stage)
                 .delete(stages::delete_stage),
+        )
+        .route("/restapis/{restapi_id}/models", post(models::create_model).get(models::get_models))
+        .route(
+            "/restapis/{restapi_id}/models/{model_name}",
+            get(models::get_model).patch(models::update_model).delete(models::delete_model),
+        )
+        .route("/restapis/{restapi_id}/models/{model_name}/default_template", get(models::get_model_template))
+        .route(
+            "/restapis/{restapi_id}/requestvalidators",
+            post(models::create_request_validator).get(models::get_request_validators),
+        )
+        .route(
+            "/restapis/{restapi_id}/requestvalidators/{requestvalidator_id}",
+            get(models::get_request_validator)
+                .patch(models::update_request_validator)
+                .delete(models::delete_request_validator),
+        )
+        .route("/restapis/{restapi_id}/gatewayresponses", get(gateway_responses::get_gateway_responses))
+        .route(
+            "/restapis/{restapi_id}/gatewayresponses/{response_type}",
+            get(gateway_responses::get_gateway_response)
+                .put(gateway_responses::put_gateway_response)
+                .patch(gateway_responses::update_gateway_response)
+                .delete(gateway_responses::delete_gateway_response),
         )
         .route(
             "/tags/{resource_arn}",

@@ -45,7 +45,7 @@ pub async fn create_rest_api(
         let api = RestApi::create(input.clone(), RestApiId::new(api_id.clone()), root_id, now)?;
         let definition = match &source {
             Some(source) => clone_definition(source, api),
-            None => ApiDefinition::new(api),
+            None => ApiDefinition::new(api).with_default_models([new_child_id(), new_child_id()]),
         };
         let write = typed::put("", &api_id, &definition, Expect::Absent)?;
         match control_plane.store().commit(vec![write]).await {
@@ -99,6 +99,9 @@ fn clone_definition(source: &ApiDefinition, api: RestApi) -> ApiDefinition {
     ApiDefinition {
         rest_api,
         resources,
+        models: source.models.clone(),
+        request_validators: source.request_validators.clone(),
+        gateway_responses: source.gateway_responses.clone(),
     }
 }
 

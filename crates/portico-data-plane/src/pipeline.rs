@@ -9,7 +9,7 @@ use http::Response;
 use portico_snapshot::StageSnapshot;
 
 use crate::DataPlane;
-use crate::gateway_response::{self, GatewayResponseType, Reject};
+use crate::gateway_response::{self, ErrorContext, GatewayResponseType, Reject};
 use crate::http1::body::BodyReader;
 use crate::http1::head::RequestHead;
 use crate::http1::response;
@@ -17,7 +17,7 @@ use crate::http1::server::ClientConn;
 use crate::integration;
 use crate::invocation::Invocation;
 use crate::request_id::RequestIds;
-use crate::stages::route;
+use crate::stages::{request_validation, route};
 
 /// How a request was answered.
 #[derive(Debug)]
@@ -29,12 +29,39 @@ pub enum Handled {
     Streamed { keep_alive: bool },
 }
 
-/// What the integration may do with the client connection.
+/// What the stages and the integration may do with the client connection.
 pub struct Client<'c> {
     pub conn: &'c mut ClientConn,
     pub body: &'c mut BodyReader,
+    /// The request body, once a stage had to read it whole (validation, mappings).
+    pub buffered: Option<Bytes>,
     /// Whether the response may keep the connection open.
     pub keep_alive: bool,
+}
+
+// === impl Client ===
+
+impl Client<'_> {
+    /// The whole request body (read now, or what a stage already read), at most 10 MB.
+    pub async fn whole_body(&mut self) -> Result<Bytes, Reject> {
+        if let Some(body) = &self.buffered {
+            return Ok(body.clone());
+        }
+        let body = self
+            .body
+            .read_to_end(&mut self.conn.io, crate::integration::MAX_PAYLOAD_BYTES)
+            .await
+            .map_err(Reject::from_body_error)?;
+        self.buffered = Some(body.clone());
+        Ok(body)
+    }
+}
+
+/// What routing found, kept for rendering a rejection.
+#[derive(Default)]
+struct Resolved {
+    stage: Option<Arc<StageSnapshot>>,
+    resource_path: Option<Box<str>>,
 }
 
 /// Serves one request and returns whether the connection may serve another. Never fails:
@@ -48,13 +75,15 @@ pub async fn handle(
 ) -> bool {
     let ids = RequestIds::generate();
     let keep_alive = head.keep_alive && !closing;
+    let mut resolved = Resolved::default();
     let handled = {
         let client = Client {
             conn: &mut *conn,
             body: &mut *body,
+            buffered: None,
             keep_alive,
         };
-        run_stages(data_plane, client, head, &ids).await
+        run_stages(data_plane, client, head, &ids, &mut resolved).await
     };
     let (response, keep_alive) = match handled {
         Ok(Handled::Streamed { keep_alive }) => return keep_alive,
@@ -63,8 +92,16 @@ pub async fn handle(
             if let Some(cause) = &reject.cause {
                 tracing::warn!(request_id = ids.request_id_str(), kind = ?reject.kind, error = %cause, "request rejected");
             }
+            let context = ErrorContext {
+                request: head,
+                request_id: ids.request_id_str(),
+                extended_request_id: ids.extended_request_id_str(),
+                stage: resolved.stage.as_deref(),
+                resource_path: resolved.resource_path.as_deref(),
+                source_ip: conn.info.remote.ip(),
+            };
             (
-                gateway_response::render(&reject),
+                gateway_response::render(&reject, &context),
                 keep_alive && !reject.close,
             )
         }
@@ -84,11 +121,13 @@ pub async fn handle(
 
 async fn run_stages(
     data_plane: &DataPlane,
-    client: Client<'_>,
+    mut client: Client<'_>,
     head: &RequestHead,
     ids: &RequestIds,
+    resolved: &mut Resolved,
 ) -> Result<Handled, Reject> {
     let received_at = SystemTime::now();
+    let connection = client.conn.info;
     let path = head.path();
     if path == "/ping"
         && !head
@@ -105,17 +144,22 @@ async fn run_stages(
     }
     let target = route::parse_invoke_target(head, path)?;
     let stage = select_stage(data_plane, target.api_id, target.stage)?;
+    resolved.stage = Some(Arc::clone(&stage));
     if stage.execute_api_endpoint_disabled {
         return Err(Reject::new(GatewayResponseType::InvalidApiKey));
     }
+    if matches!(head.framing, crate::http1::head::Framing::Length(length) if length > crate::integration::MAX_PAYLOAD_BYTES)
+    {
+        return Err(Reject::new(GatewayResponseType::RequestTooLarge).closing());
+    }
     let stage = choose_canary(&stage);
-    let connection = client.conn.info;
     let matched = stage
         .routes
         .lookup(&head.method, target.path)
         .ok_or_else(|| Reject::new(GatewayResponseType::MissingAuthenticationToken))?;
+    resolved.resource_path = Some(matched.route.resource_path.clone());
     // Later stages join here in AWS's order: WAF, resource policy, authorizer, API key,
-    // throttling and quota, request validation, cache lookup.
+    // throttling and quota.
     let invocation = Invocation {
         stage,
         route: matched.route,
@@ -126,6 +170,8 @@ async fn run_stages(
         connection: &connection,
         received_at,
     };
+    request_validation::validate(&invocation, &mut client).await?;
+    // Cache lookup joins here.
     integration::invoke(&invocation, &data_plane.backends, client).await
 }
 

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::deployment::MethodSnapshot;
+use crate::gateway_response::{GatewayResponse, GatewayResponseType, PutGatewayResponseInput};
 use crate::integration::{IntegrationResponse, PutIntegrationInput, PutIntegrationResponseInput};
 use crate::method::{PutMethodInput, PutMethodResponseInput};
+use crate::models::{CreateModelInput, CreateRequestValidatorInput, Model, RequestValidator};
 use crate::patch::{self, PatchOperation, PatchRule, ValueKind};
 use crate::resource::{PathPart, child_path};
 use crate::{
@@ -21,6 +23,15 @@ use crate::{
 pub struct ApiDefinition {
     pub rest_api: RestApi,
     pub resources: BTreeMap<ResourceId, Resource>,
+    /// Models by name.
+    #[serde(default)]
+    pub models: BTreeMap<String, Model>,
+    /// Request validators by id.
+    #[serde(default)]
+    pub request_validators: BTreeMap<String, RequestValidator>,
+    /// Customised gateway responses (types absent here answer with AWS's defaults).
+    #[serde(default)]
+    pub gateway_responses: BTreeMap<GatewayResponseType, GatewayResponse>,
 }
 
 const RESOURCE_PATCH_RULES: &[PatchRule] = &[
@@ -54,6 +65,9 @@ impl ApiDefinition {
         Self {
             resources: BTreeMap::from([(root.id.clone(), root)]),
             rest_api,
+            models: BTreeMap::new(),
+            request_validators: BTreeMap::new(),
+            gateway_responses: BTreeMap::new(),
         }
     }
 
@@ -293,8 +307,8 @@ impl ApiDefinition {
         self.method(resource_id, http_method)
     }
 
-    /// References a method makes to other parts of the API (authorizers, validators, models)
-    /// must resolve. Portico has none of those objects yet, so any reference is unknown.
+    /// References a method makes to other parts of the API must resolve. Authorizers do not
+    /// exist in Portico yet, so any authorizer reference is unknown.
     fn check_method_references(&self, method: &Method) -> Result<(), ModelError> {
         if method
             .authorizer_id
@@ -306,25 +320,214 @@ impl ApiDefinition {
                  COGNITO_USER_POOLS requires a valid authorizer.",
             ));
         }
-        if method
+        if let Some(validator) = method
             .request_validator_id
             .as_deref()
-            .is_some_and(|id| !id.is_empty())
+            .filter(|id| !id.is_empty())
+            && !self.request_validators.contains_key(validator)
         {
             return Err(ModelError::bad_request(
                 "Invalid Request Validator identifier specified",
             ));
         }
-        if let Some(models) = &method.request_models
-            && let Some(model) = models
-                .values()
-                .find(|name| !matches!(name.as_str(), "Empty" | "Error"))
-        {
-            return Err(ModelError::bad_request(format!(
-                "Invalid model identifier specified: {model}"
-            )));
+        if let Some(models) = &method.request_models {
+            self.check_model_names(models.values())?;
         }
         Ok(())
+    }
+
+    fn check_model_names<'n>(
+        &self,
+        mut names: impl Iterator<Item = &'n String>,
+    ) -> Result<(), ModelError> {
+        match names.find(|name| !self.models.contains_key(*name)) {
+            Some(name) => Err(ModelError::bad_request(format!(
+                "Invalid model identifier specified: {name}"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Adds AWS's default `Empty` and `Error` models.
+    pub fn with_default_models(mut self, ids: [String; 2]) -> Self {
+        for model in Model::defaults(ids) {
+            self.models.insert(model.name.clone(), model);
+        }
+        self
+    }
+
+    /// `CreateModel`.
+    pub fn create_model(
+        &mut self,
+        input: CreateModelInput,
+        id: String,
+    ) -> Result<&Model, ModelError> {
+        let model = Model::create(input, id)?;
+        if self.models.contains_key(&model.name) {
+            return Err(ModelError::Conflict(
+                "Model name already exists for this REST API".into(),
+            ));
+        }
+        let name = model.name.clone();
+        self.models.insert(name.clone(), model);
+        self.model(&name)
+    }
+
+    /// The model called `name`.
+    pub fn model(&self, name: &str) -> Result<&Model, ModelError> {
+        self.models
+            .get(name)
+            .ok_or_else(|| ModelError::NotFound(format!("Invalid model name specified: {name}")))
+    }
+
+    /// `UpdateModel` (`/schema`, `/description`).
+    pub fn patch_model(
+        &mut self,
+        name: &str,
+        operations: &[PatchOperation],
+    ) -> Result<&Model, ModelError> {
+        let patched: Model = patch::apply(
+            self.model(name)?,
+            operations,
+            crate::models::MODEL_PATCH_RULES,
+        )?;
+        patched.validate()?;
+        self.models.insert(name.to_owned(), patched);
+        self.model(name)
+    }
+
+    /// `DeleteModel`: refused while a method request or response uses the model.
+    pub fn delete_model(&mut self, name: &str) -> Result<(), ModelError> {
+        self.model(name)?;
+        for resource in self.resources.values() {
+            for method in resource.resource_methods.values() {
+                let in_request = method
+                    .request_models
+                    .iter()
+                    .flatten()
+                    .any(|(_, model)| model == name);
+                let in_response = method
+                    .method_responses
+                    .iter()
+                    .flatten()
+                    .any(|(_, response)| {
+                        response
+                            .response_models
+                            .iter()
+                            .flatten()
+                            .any(|(_, model)| model == name)
+                    });
+                if in_request || in_response {
+                    return Err(ModelError::bad_request(format!(
+                        "Cannot delete model '{name}', is referenced in method request or response: {} {}",
+                        method.http_method, resource.path
+                    )));
+                }
+            }
+        }
+        self.models.remove(name);
+        Ok(())
+    }
+
+    /// `CreateRequestValidator`.
+    pub fn create_request_validator(
+        &mut self,
+        input: CreateRequestValidatorInput,
+        id: String,
+    ) -> Result<&RequestValidator, ModelError> {
+        let validator = RequestValidator::create(input, id);
+        let id = validator.id.clone();
+        self.request_validators.insert(id.clone(), validator);
+        self.request_validator(&id)
+    }
+
+    /// The validator with `id`.
+    pub fn request_validator(&self, id: &str) -> Result<&RequestValidator, ModelError> {
+        self.request_validators.get(id).ok_or_else(|| {
+            ModelError::NotFound("Invalid Request Validator identifier specified".into())
+        })
+    }
+
+    /// `UpdateRequestValidator`.
+    pub fn patch_request_validator(
+        &mut self,
+        id: &str,
+        operations: &[PatchOperation],
+    ) -> Result<&RequestValidator, ModelError> {
+        let patched: RequestValidator = patch::apply(
+            self.request_validator(id)?,
+            operations,
+            crate::models::VALIDATOR_PATCH_RULES,
+        )?;
+        self.request_validators.insert(id.to_owned(), patched);
+        self.request_validator(id)
+    }
+
+    /// `DeleteRequestValidator`: refused while a method uses it.
+    pub fn delete_request_validator(&mut self, id: &str) -> Result<(), ModelError> {
+        self.request_validator(id)?;
+        let in_use = self
+            .resources
+            .values()
+            .flat_map(|resource| resource.resource_methods.values())
+            .any(|method| method.request_validator_id.as_deref() == Some(id));
+        if in_use {
+            return Err(ModelError::bad_request(
+                "Cannot delete a request validator that a method uses",
+            ));
+        }
+        self.request_validators.remove(id);
+        Ok(())
+    }
+
+    /// `GetGatewayResponse`: the customised response, else AWS's default.
+    pub fn gateway_response(&self, response_type: GatewayResponseType) -> GatewayResponse {
+        self.gateway_responses
+            .get(&response_type)
+            .cloned()
+            .unwrap_or_else(|| GatewayResponse::default_for(response_type))
+    }
+
+    /// `GetGatewayResponses`: every type, customised or default.
+    pub fn all_gateway_responses(&self) -> Vec<GatewayResponse> {
+        GatewayResponseType::all()
+            .map(|response_type| self.gateway_response(response_type))
+            .collect()
+    }
+
+    /// `PutGatewayResponse`: replaces the customisation of a type.
+    pub fn put_gateway_response(
+        &mut self,
+        response_type: GatewayResponseType,
+        input: PutGatewayResponseInput,
+    ) -> Result<GatewayResponse, ModelError> {
+        let response = GatewayResponse::create(response_type, input)?;
+        self.gateway_responses
+            .insert(response_type, response.clone());
+        Ok(response)
+    }
+
+    /// `UpdateGatewayResponse`: a default response becomes customised.
+    pub fn patch_gateway_response(
+        &mut self,
+        response_type: GatewayResponseType,
+        operations: &[PatchOperation],
+    ) -> Result<GatewayResponse, ModelError> {
+        let mut patched: GatewayResponse = patch::apply(
+            &self.gateway_response(response_type),
+            operations,
+            crate::gateway_response::PATCH_RULES,
+        )?;
+        patched.default_response = false;
+        patched.validate()?;
+        self.gateway_responses
+            .insert(response_type, patched.clone());
+        Ok(patched)
+    }
+
+    /// `DeleteGatewayResponse`: back to AWS's default.
+    pub fn delete_gateway_response(&mut self, response_type: GatewayResponseType) {
+        self.gateway_responses.remove(&response_type);
     }
 
     /// `UpdateMethod`.
@@ -373,6 +576,9 @@ impl ApiDefinition {
             ));
         }
         let response = MethodResponse::create(status_code, input)?;
+        if let Some(models) = &response.response_models {
+            self.check_model_names(models.values())?;
+        }
         self.method_mut(resource_id, http_method)?
             .method_responses
             .get_or_insert_with(BTreeMap::new)
@@ -395,6 +601,9 @@ impl ApiDefinition {
         let patched: MethodResponse =
             patch::apply(current, operations, crate::method::RESPONSE_PATCH_RULES)?;
         patched.validate()?;
+        if let Some(models) = &patched.response_models {
+            self.check_model_names(models.values())?;
+        }
         let method = self.method_mut(resource_id, http_method)?;
         if let Some(integration_response) = method
             .method_integration

@@ -8,10 +8,12 @@
 pub mod definition;
 pub mod deployment;
 pub mod error;
+pub mod gateway_response;
 pub mod ids;
 pub mod integration;
 pub mod mapping;
 pub mod method;
+pub mod models;
 pub mod page;
 pub mod patch;
 pub mod resource;

@@ -131,9 +131,20 @@ fn compile_deployment(
                     continue;
                 }
             };
+            let validation = match crate::validation::compile(definition, method) {
+                Ok(validation) => validation,
+                Err(message) => {
+                    errors.push(CompileError {
+                        location: location.clone(),
+                        message,
+                    });
+                    None
+                }
+            };
             routes.set_method(
                 node,
                 MethodRoute {
+                    validation,
                     resource_id: resource.id.as_str().into(),
                     resource_path: resource.path.as_str().into(),
                     http_method: method.http_method,
@@ -165,6 +176,7 @@ fn compile_deployment(
             .collect(),
         execute_api_endpoint_disabled: api.disable_execute_api_endpoint,
         canary: None,
+        gateway_responses: crate::gateway::compile(definition, variables, errors),
     }
 }
 

@@ -9,9 +9,11 @@
 
 pub mod compile;
 pub mod context;
+pub mod gateway;
 pub mod integration;
 pub mod live;
 pub mod route;
+pub mod validation;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -50,6 +52,8 @@ pub struct StageSnapshot {
     pub execute_api_endpoint_disabled: bool,
     /// The canary deployment and its share of traffic, if the stage has one.
     pub canary: Option<Canary>,
+    /// The API's customised gateway responses.
+    pub gateway_responses: gateway::GatewayResponses,
 }
 
 /// A canary release on a stage.

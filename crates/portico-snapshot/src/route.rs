@@ -53,6 +53,8 @@ pub struct MethodRoute {
     pub authorization_type: Box<str>,
     pub api_key_required: bool,
     pub operation_name: Option<Box<str>>,
+    /// What the method's request validator checks, if it has one.
+    pub validation: Option<crate::validation::RequestValidation>,
     pub integration: CompiledIntegration,
 }
 

@@ -26,13 +26,9 @@ pub async fn invoke(
     target: &HttpTarget,
     request_mapping: &RequestMapping,
     responses: &IntegrationResponses,
-    client: Client<'_>,
+    mut client: Client<'_>,
 ) -> Result<Response<Bytes>, Reject> {
-    let body = client
-        .body
-        .read_to_end(&mut client.conn.io, MAX_PAYLOAD_BYTES)
-        .await
-        .map_err(Reject::from_body_error)?;
+    let body = client.whole_body().await?;
     let (content_type, outbound_body) =
         integration_request_body(invocation.head, request_mapping, body.clone())?;
     let mapped = mapping::evaluate(invocation, &target.parameters, Some(&body));

@@ -28,27 +28,19 @@ pub async fn invoke(
     invocation: &Invocation<'_>,
     backends: &Backends,
     target: &HttpTarget,
-    client: Client<'_>,
+    mut client: Client<'_>,
 ) -> Result<Handled, Reject> {
     let head = invocation.head;
     if matches!(head.framing, Framing::Length(length) if length > MAX_PAYLOAD_BYTES) {
-        return Err(Reject {
-            close: true,
-            ..Reject::new(GatewayResponseType::RequestTooLarge)
-        });
+        return Err(Reject::new(GatewayResponseType::RequestTooLarge).closing());
     }
     // A mapping that reads the body needs it whole; everything else streams.
-    let buffered: Option<Bytes> = if mapping::reads_body(&target.parameters) {
-        Some(
-            client
-                .body
-                .read_to_end(&mut client.conn.io, MAX_PAYLOAD_BYTES)
-                .await
-                .map_err(Reject::from_body_error)?,
-        )
-    } else {
-        None
-    };
+    let buffered: Option<Bytes> =
+        if mapping::reads_body(&target.parameters) || client.buffered.is_some() {
+            Some(client.whole_body().await?)
+        } else {
+            None
+        };
     let mapped = mapping::evaluate(invocation, &target.parameters, buffered.as_deref());
     let method = target.method.as_ref().unwrap_or(&head.method);
 
@@ -103,6 +95,7 @@ pub async fn invoke(
         conn: client_conn,
         body,
         keep_alive,
+        ..
     } = client;
     let outgoing = match &buffered {
         Some(bytes) => Outgoing::Buffered(bytes),

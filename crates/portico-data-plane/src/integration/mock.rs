@@ -6,7 +6,6 @@ use http::{HeaderMap, Response};
 use portico_snapshot::integration::{IntegrationResponses, RequestMapping};
 
 use super::http::integration_request_body;
-use super::http_proxy::MAX_PAYLOAD_BYTES;
 use super::response::{self, IntegrationOutput};
 use crate::gateway_response::Reject;
 use crate::invocation::Invocation;
@@ -17,13 +16,9 @@ pub async fn invoke(
     invocation: &Invocation<'_>,
     request_mapping: &RequestMapping,
     responses: &IntegrationResponses,
-    client: Client<'_>,
+    mut client: Client<'_>,
 ) -> Result<Response<Bytes>, Reject> {
-    let body = client
-        .body
-        .read_to_end(&mut client.conn.io, MAX_PAYLOAD_BYTES)
-        .await
-        .map_err(Reject::from_body_error)?;
+    let body = client.whole_body().await?;
     let (_, integration_request) =
         integration_request_body(invocation.head, request_mapping, body)?;
     let status = status_code(&integration_request).unwrap_or(200);

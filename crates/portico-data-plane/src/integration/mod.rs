@@ -14,6 +14,8 @@ use crate::invocation::Invocation;
 use crate::pipeline::{Client, Handled};
 use crate::upstream::Backends;
 
+pub use http_proxy::MAX_PAYLOAD_BYTES;
+
 /// Runs the integration of the matched method.
 pub async fn invoke(
     invocation: &Invocation<'_>,

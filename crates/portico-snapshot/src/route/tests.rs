@@ -21,6 +21,7 @@ fn table(routes: &[(&str, HttpMethod)]) -> RouteTable {
                 authorization_type: "NONE".into(),
                 api_key_required: false,
                 operation_name: None,
+                validation: None,
                 integration: CompiledIntegration::Unsupported { kind: "MOCK" },
             },
         );
