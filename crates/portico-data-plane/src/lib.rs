@@ -7,6 +7,7 @@
 //! AWS gateway responses. It depends on the snapshot, never on a store; the binary wires it
 //! to the control plane through the shared [`Live`].
 
+pub mod binary;
 pub mod gateway_response;
 pub mod headers;
 pub mod http1;

@@ -13,7 +13,6 @@ use super::mapping::{self, request_target};
 use super::response::{self, IntegrationOutput};
 use crate::gateway_response::{GatewayResponseType, Reject};
 use crate::http1::body::BodyReader;
-use crate::http1::head::RequestHead;
 use crate::http1::response::{format_u64, push_header};
 use crate::invocation::Invocation;
 use crate::pipeline::Client;
@@ -30,7 +29,7 @@ pub async fn invoke(
 ) -> Result<Response<Bytes>, Reject> {
     let body = client.whole_body().await?;
     let (content_type, outbound_body) =
-        integration_request_body(invocation.head, request_mapping, body.clone())?;
+        integration_request_body(invocation, request_mapping, body.clone())?;
     let mapped = mapping::evaluate(invocation, &target.parameters, Some(&body));
     let method = target.method.as_ref().unwrap_or(&invocation.head.method);
 
@@ -118,10 +117,11 @@ pub async fn invoke(
 /// The integration request body and its content type: the template for the request's
 /// content type, else the request body as the passthrough behaviour allows.
 pub fn integration_request_body(
-    request: &RequestHead,
+    invocation: &Invocation<'_>,
     mapping: &RequestMapping,
     body: Bytes,
 ) -> Result<(String, Bytes), Reject> {
+    let request = invocation.head;
     let content_type = request
         .header_str("content-type")
         .unwrap_or("application/json");
@@ -140,6 +140,9 @@ pub fn integration_request_body(
         PassthroughBehavior::Never => false,
     };
     if allowed {
+        let binary =
+            crate::binary::is_binary(&invocation.stage.binary_media_types, Some(content_type));
+        let body = crate::binary::convert_request(mapping.content_handling, binary, body)?;
         Ok((content_type.to_owned(), body))
     } else {
         Err(Reject::new(GatewayResponseType::UnsupportedMediaType))

@@ -42,7 +42,25 @@ pub fn map(
             content_type,
             Bytes::from(template.unwrap_or_default().to_owned()),
         ),
-        None => ("application/json", output.body.clone()),
+        None => {
+            let types = &invocation.stage.binary_media_types;
+            let backend_type = output
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok());
+            let binary_backend = crate::binary::is_binary(types, backend_type);
+            let binary_accept = crate::binary::is_binary(
+                types,
+                crate::binary::first_accept(invocation.head.header_str("accept")),
+            );
+            let body = crate::binary::convert_response(
+                selected.content_handling,
+                binary_backend,
+                binary_accept,
+                output.body.clone(),
+            )?;
+            ("application/json", body)
+        }
     };
     let mut response = Response::new(body);
     *response.status_mut() = selected.status;

@@ -317,3 +317,110 @@ async fn validation_error_details_reach_custom_gateway_responses() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn binary_request_bodies_are_converted_as_content_handling_says() {
+    let portico = start().await;
+    let backend = portico_test_support::EchoBackend::start().await;
+    let admin = portico.admin();
+    let created = admin
+        .expect(
+            201,
+            "POST",
+            "/restapis",
+            Some(json!({ "name": "images", "binaryMediaTypes": ["image/png"] })),
+        )
+        .await;
+    let api = crate::fixtures::Api {
+        id: created["id"].as_str().expect("id").to_owned(),
+        root: created["rootResourceId"].as_str().expect("root").to_owned(),
+    };
+    put_method(&admin, &api, &api.root, "POST", &[]).await;
+    put_integration(
+        &admin,
+        &api,
+        &api.root,
+        "POST",
+        json!({ "type": "HTTP", "httpMethod": "POST", "uri": format!("{}/upload", backend.url), "contentHandling": "CONVERT_TO_TEXT" }),
+    )
+    .await;
+    put_responses(&admin, &api, &api.root, "POST", "200", json!({}), json!({})).await;
+    deploy(&admin, &api, "dev").await;
+    let png = vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255];
+    let response = client()
+        .post(portico.invoke_url(&api.id, "dev", "/"))
+        .header("content-type", "image/png")
+        .body(png)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), 200);
+    let received = backend.last().expect("backend called");
+    assert_eq!(
+        String::from_utf8(received.body).expect("text"),
+        "iVBORwABAv8="
+    );
+}
+
+#[tokio::test]
+async fn console_style_cors_answers_preflights_and_errors() {
+    let portico = start().await;
+    let admin = portico.admin();
+    let api = mock_api(&admin, 200, "{}").await;
+    put_method(&admin, &api, &api.root, "OPTIONS", &[]).await;
+    put_integration(&admin, &api, &api.root, "OPTIONS", json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } })).await;
+    put_responses(
+        &admin,
+        &api,
+        &api.root,
+        "OPTIONS",
+        "200",
+        json!({ "responseParameters": {
+            "method.response.header.Access-Control-Allow-Headers": false,
+            "method.response.header.Access-Control-Allow-Methods": false,
+            "method.response.header.Access-Control-Allow-Origin": false
+        } }),
+        json!({ "responseParameters": {
+            "method.response.header.Access-Control-Allow-Headers": "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token'",
+            "method.response.header.Access-Control-Allow-Methods": "'GET,OPTIONS'",
+            "method.response.header.Access-Control-Allow-Origin": "'*'"
+        } }),
+    )
+    .await;
+    admin
+        .expect(
+            201,
+            "PUT",
+            &format!("/restapis/{}/gatewayresponses/DEFAULT_4XX", api.id),
+            Some(json!({ "responseParameters": { "gatewayresponse.header.Access-Control-Allow-Origin": "'*'" } })),
+        )
+        .await;
+    deploy(&admin, &api, "dev").await;
+    let preflight = client()
+        .request(
+            reqwest::Method::OPTIONS,
+            portico.invoke_url(&api.id, "dev", "/"),
+        )
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(preflight.status(), 200);
+    assert_eq!(
+        preflight.headers()["access-control-allow-methods"],
+        "GET,OPTIONS"
+    );
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let error = client()
+        .delete(portico.invoke_url(&api.id, "dev", "/"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(error.status(), 403);
+    assert_eq!(
+        error.headers()["access-control-allow-origin"],
+        "*",
+        "errors carry CORS headers through DEFAULT_4XX"
+    );
+}
