@@ -259,3 +259,57 @@ def test_unknown_access_key_is_unrecognized(portico):
 def test_responses_carry_a_request_id(apigw):
     response = apigw.get_rest_apis()
     assert len(response["ResponseMetadata"]["RequestId"]) == 36
+
+
+def test_models_and_request_validators(apigw, api):
+    api_id = api["id"]
+    names = sorted(m["name"] for m in apigw.get_models(restApiId=api_id)["items"])
+    assert names == ["Empty", "Error"]
+    schema = json.dumps({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]})
+    model = apigw.create_model(restApiId=api_id, name="Pet", contentType="application/json", schema=schema)
+    assert model["name"] == "Pet" and model["contentType"] == "application/json"
+    with pytest.raises(apigw.exceptions.ConflictException):
+        apigw.create_model(restApiId=api_id, name="Pet", contentType="application/json", schema=schema)
+    with pytest.raises(apigw.exceptions.BadRequestException):
+        apigw.create_model(restApiId=api_id, name="bad-name", contentType="application/json", schema=schema)
+    updated = apigw.update_model(restApiId=api_id, modelName="Pet",
+                                 patchOperations=[{"op": "replace", "path": "/description", "value": "a pet"}])
+    assert updated["description"] == "a pet"
+    template = apigw.get_model_template(restApiId=api_id, modelName="Pet")["value"]
+    assert "$inputRoot.name" in template
+    validator = apigw.create_request_validator(restApiId=api_id, name="body", validateRequestBody=True)
+    assert validator["validateRequestParameters"] is False
+    patched = apigw.update_request_validator(restApiId=api_id, requestValidatorId=validator["id"], patchOperations=[
+        {"op": "replace", "path": "/validateRequestParameters", "value": "true"}])
+    assert patched["validateRequestParameters"] is True
+    assert [v["id"] for v in apigw.get_request_validators(restApiId=api_id)["items"]] == [validator["id"]]
+    apigw.put_method(restApiId=api_id, resourceId=api["rootResourceId"], httpMethod="POST", authorizationType="NONE",
+                     requestValidatorId=validator["id"], requestModels={"application/json": "Pet"})
+    with pytest.raises(apigw.exceptions.BadRequestException):
+        apigw.delete_model(restApiId=api_id, modelName="Pet")
+    with pytest.raises(apigw.exceptions.BadRequestException):
+        apigw.put_method(restApiId=api_id, resourceId=api["rootResourceId"], httpMethod="PUT", authorizationType="NONE",
+                         requestModels={"application/json": "Missing"})
+    apigw.delete_method(restApiId=api_id, resourceId=api["rootResourceId"], httpMethod="POST")
+    apigw.delete_request_validator(restApiId=api_id, requestValidatorId=validator["id"])
+    apigw.delete_model(restApiId=api_id, modelName="Pet")
+    with pytest.raises(apigw.exceptions.NotFoundException):
+        apigw.get_model(restApiId=api_id, modelName="Pet")
+
+
+def test_gateway_responses(apigw, api):
+    api_id = api["id"]
+    responses = apigw.get_gateway_responses(restApiId=api_id)["items"]
+    assert len(responses) == 21
+    assert all(r["defaultResponse"] for r in responses)
+    put = apigw.put_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX",
+                                     responseParameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+                                     responseTemplates={"application/json": '{"error":$context.error.messageString}'})
+    assert put["defaultResponse"] is False
+    updated = apigw.update_gateway_response(restApiId=api_id, responseType="THROTTLED", patchOperations=[
+        {"op": "replace", "path": "/statusCode", "value": "503"}])
+    assert updated["statusCode"] == "503" and updated["defaultResponse"] is False
+    fetched = apigw.get_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX")
+    assert fetched["responseParameters"] == {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}
+    apigw.delete_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX")
+    assert apigw.get_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX")["defaultResponse"] is True
