@@ -16,6 +16,7 @@ pub mod invocation;
 pub mod pipeline;
 pub mod request_id;
 pub mod stages;
+pub mod templates;
 pub mod upstream;
 
 use std::sync::Arc;

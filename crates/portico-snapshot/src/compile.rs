@@ -234,7 +234,7 @@ fn request_mapping(integration: &Integration) -> RequestMapping {
             .map(|(content_type, template)| {
                 (
                     content_type.as_str().into(),
-                    template.as_deref().map(Into::into),
+                    crate::integration::CompiledTemplate::compile(template.as_deref()),
                 )
             })
             .collect(),
@@ -515,7 +515,7 @@ fn compile_response(
             .map(|(content_type, template)| {
                 (
                     content_type.as_str().into(),
-                    template.as_deref().map(Into::into),
+                    crate::integration::CompiledTemplate::compile(template.as_deref()),
                 )
             })
             .collect(),

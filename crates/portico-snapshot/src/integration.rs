@@ -1,5 +1,6 @@
 //! Compiled integrations: targets, mappings and response selection, ready for the data plane.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, StatusCode};
@@ -106,11 +107,35 @@ pub enum Source {
     Context(ContextVariable),
 }
 
+/// A mapping template, parsed once when the snapshot is compiled.
+#[derive(Debug, Clone)]
+pub enum CompiledTemplate {
+    /// A template given as null or empty: it renders nothing.
+    Empty,
+    Vtl(Arc<portico_vtl::Template>),
+    /// The template does not parse; calls that select it fail with AWS's 500 and the reason
+    /// goes to the log (AWS accepts such templates and fails at run time too).
+    Broken(Box<str>),
+}
+
+impl CompiledTemplate {
+    /// Parses a template (or records why it cannot be used).
+    pub fn compile(source: Option<&str>) -> CompiledTemplate {
+        match source {
+            None | Some("") => CompiledTemplate::Empty,
+            Some(source) => match portico_vtl::Template::parse(source) {
+                Ok(template) => CompiledTemplate::Vtl(Arc::new(template)),
+                Err(err) => CompiledTemplate::Broken(err.to_string().into()),
+            },
+        }
+    }
+}
+
 /// Request templates and passthrough rules of a non-proxy integration.
 #[derive(Debug, Default)]
 pub struct RequestMapping {
-    /// (content type, template) pairs; `None` templates are empty.
-    pub templates: Vec<(Box<str>, Option<Box<str>>)>,
+    /// (content type, template) pairs.
+    pub templates: Vec<(Box<str>, CompiledTemplate)>,
     pub passthrough: Option<PassthroughBehavior>,
     pub content_handling: Option<ContentHandling>,
 }
@@ -133,7 +158,7 @@ pub struct CompiledIntegrationResponse {
     /// `method.response.header.X` ← source.
     pub headers: Vec<(HeaderName, ResponseValue)>,
     /// (content type, template) pairs.
-    pub templates: Vec<(Box<str>, Option<Box<str>>)>,
+    pub templates: Vec<(Box<str>, CompiledTemplate)>,
     pub content_handling: Option<ContentHandling>,
 }
 
@@ -164,7 +189,7 @@ impl IntegrationResponses {
 
 impl RequestMapping {
     /// The template for a request content type (parameters such as `charset` ignored).
-    pub fn template_for(&self, content_type: &str) -> Option<&Option<Box<str>>> {
+    pub fn template_for(&self, content_type: &str) -> Option<&CompiledTemplate> {
         let mime = content_type.split(';').next().unwrap_or_default().trim();
         self.templates
             .iter()

@@ -28,9 +28,11 @@ pub async fn invoke(
     mut client: Client<'_>,
 ) -> Result<Response<Bytes>, Reject> {
     let body = client.whole_body().await?;
-    let (content_type, outbound_body) =
-        integration_request_body(invocation, request_mapping, body.clone())?;
-    let mapped = mapping::evaluate(invocation, &target.parameters, Some(&body));
+    let integration_request = integration_request_body(invocation, request_mapping, body.clone())?;
+    let content_type = integration_request.content_type;
+    let outbound_body = integration_request.body;
+    let mut mapped = mapping::evaluate(invocation, &target.parameters, Some(&body));
+    mapped.apply_overrides(&integration_request.overrides);
     let method = target.method.as_ref().unwrap_or(&invocation.head.method);
 
     let mut request = Vec::with_capacity(512);
@@ -114,22 +116,33 @@ pub async fn invoke(
     response::map(invocation, responses, status.as_str(), &output)
 }
 
-/// The integration request body and its content type: the template for the request's
-/// content type, else the request body as the passthrough behaviour allows.
+/// The integration request: the rendered template for the request's content type, else the
+/// request body as the passthrough behaviour allows (with `contentHandling` applied).
+pub struct IntegrationRequest {
+    pub content_type: String,
+    pub body: Bytes,
+    /// What the template set under `$context.requestOverride`.
+    pub overrides: portico_vtl::aws::Overrides,
+}
+
+/// Builds the integration request from the method request.
 pub fn integration_request_body(
     invocation: &Invocation<'_>,
     mapping: &RequestMapping,
     body: Bytes,
-) -> Result<(String, Bytes), Reject> {
-    let request = invocation.head;
-    let content_type = request
+) -> Result<IntegrationRequest, Reject> {
+    let content_type = invocation
+        .head
         .header_str("content-type")
         .unwrap_or("application/json");
+    let binary = crate::binary::is_binary(&invocation.stage.binary_media_types, Some(content_type));
     if let Some(template) = mapping.template_for(content_type) {
-        // FIXME(mapping templates): request templates are Velocity (VTL); until the VTL
-        // engine lands a template is sent as literal text.
-        let text = template.as_deref().unwrap_or_default();
-        return Ok(("application/json".to_owned(), Bytes::from(text.to_owned())));
+        let rendered = crate::templates::render(template, invocation, &body, binary)?;
+        return Ok(IntegrationRequest {
+            content_type: "application/json".to_owned(),
+            body: Bytes::from(rendered.output),
+            overrides: rendered.overrides,
+        });
     }
     let passthrough = mapping
         .passthrough
@@ -139,12 +152,13 @@ pub fn integration_request_body(
         PassthroughBehavior::WhenNoTemplates => mapping.templates.is_empty(),
         PassthroughBehavior::Never => false,
     };
-    if allowed {
-        let binary =
-            crate::binary::is_binary(&invocation.stage.binary_media_types, Some(content_type));
-        let body = crate::binary::convert_request(mapping.content_handling, binary, body)?;
-        Ok((content_type.to_owned(), body))
-    } else {
-        Err(Reject::new(GatewayResponseType::UnsupportedMediaType))
+    if !allowed {
+        return Err(Reject::new(GatewayResponseType::UnsupportedMediaType));
     }
+    let body = crate::binary::convert_request(mapping.content_handling, binary, body)?;
+    Ok(IntegrationRequest {
+        content_type: content_type.to_owned(),
+        body,
+        overrides: Default::default(),
+    })
 }

@@ -40,9 +40,35 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
 /// The evaluated mappings of one request.
 #[derive(Debug, Default)]
 pub struct Mapped<'m> {
-    pub path: Vec<(&'m str, String)>,
-    pub query: Vec<(&'m str, String)>,
+    pub path: Vec<(Cow<'m, str>, String)>,
+    pub query: Vec<(Cow<'m, str>, String)>,
     pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+// === impl Mapped ===
+
+impl Mapped<'_> {
+    /// Applies what a request template set under `$context.requestOverride` (it wins over
+    /// parameter mappings).
+    pub fn apply_overrides(&mut self, overrides: &portico_vtl::aws::Overrides) {
+        for (name, value) in &overrides.request_path {
+            self.path.retain(|(key, _)| key != name);
+            self.path.push((Cow::Owned(name.clone()), value.clone()));
+        }
+        for (name, value) in &overrides.request_querystring {
+            self.query.retain(|(key, _)| key != name);
+            self.query.push((Cow::Owned(name.clone()), value.clone()));
+        }
+        for (name, value) in &overrides.request_headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                self.headers.retain(|(key, _)| *key != name);
+                self.headers.push((name, value));
+            }
+        }
+    }
 }
 
 /// True if any mapping reads the request body (which then has to be buffered).
@@ -63,13 +89,15 @@ pub fn evaluate<'m>(
             continue;
         }
         match &mapping.target {
-            Target::Path(name) => mapped.path.push((name, values.join(","))),
-            Target::QueryString(name) => mapped.query.push((name, values.join(","))),
+            Target::Path(name) => mapped.path.push((Cow::Borrowed(&**name), values.join(","))),
+            Target::QueryString(name) => mapped
+                .query
+                .push((Cow::Borrowed(&**name), values.join(","))),
             Target::MultiValueQueryString(name) => {
                 mapped.query.extend(
                     values
                         .into_iter()
-                        .map(|value| (&**name, value.into_owned())),
+                        .map(|value| (Cow::Borrowed(&**name), value.into_owned())),
                 );
             }
             Target::Header(name) => {
@@ -173,7 +201,9 @@ pub fn request_target(
         match part {
             UriPart::Literal(text) => out.extend_from_slice(text.as_bytes()),
             UriPart::Placeholder(name) => {
-                if let Some((_, value)) = mapped.path.iter().find(|(key, _)| *key == &**name) {
+                if let Some((_, value)) =
+                    mapped.path.iter().find(|(key, _)| key.as_ref() == &**name)
+                {
                     encode(out, value, PATH);
                 } else if let Some(raw) = invocation.raw_path_param(name) {
                     out.extend_from_slice(raw.as_bytes());

@@ -19,8 +19,8 @@ pub async fn invoke(
     mut client: Client<'_>,
 ) -> Result<Response<Bytes>, Reject> {
     let body = client.whole_body().await?;
-    let (_, integration_request) = integration_request_body(invocation, request_mapping, body)?;
-    let status = status_code(&integration_request).unwrap_or(200);
+    let integration_request = integration_request_body(invocation, request_mapping, body)?;
+    let status = status_code(&integration_request.body).unwrap_or(200);
     let headers = HeaderMap::new();
     let output = IntegrationOutput {
         headers: &headers,

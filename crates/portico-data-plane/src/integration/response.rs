@@ -3,9 +3,9 @@
 
 use bytes::Bytes;
 use http::Response;
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use portico_snapshot::integration::{
-    CompiledIntegrationResponse, IntegrationResponses, ResponseValue,
+    CompiledIntegrationResponse, CompiledTemplate, IntegrationResponses, ResponseValue,
 };
 
 use super::mapping;
@@ -35,20 +35,21 @@ pub fn map(
             ),
         )
     })?;
+    let types = &invocation.stage.binary_media_types;
+    let backend_type = output
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    let binary_backend = crate::binary::is_binary(types, backend_type);
+    let mut overrides = portico_vtl::aws::Overrides::default();
     let (content_type, body) = match select_template(selected, invocation.head) {
-        // FIXME(mapping templates): templates are Velocity (VTL); until the VTL engine lands
-        // a response template is sent as literal text.
-        Some((content_type, template)) => (
-            content_type,
-            Bytes::from(template.unwrap_or_default().to_owned()),
-        ),
+        Some((content_type, template)) => {
+            let rendered =
+                crate::templates::render(template, invocation, &output.body, binary_backend)?;
+            overrides = rendered.overrides;
+            (content_type, Bytes::from(rendered.output))
+        }
         None => {
-            let types = &invocation.stage.binary_media_types;
-            let backend_type = output
-                .headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|value| value.to_str().ok());
-            let binary_backend = crate::binary::is_binary(types, backend_type);
             let binary_accept = crate::binary::is_binary(
                 types,
                 crate::binary::first_accept(invocation.head.header_str("accept")),
@@ -64,6 +65,12 @@ pub fn map(
     };
     let mut response = Response::new(body);
     *response.status_mut() = selected.status;
+    if let Some(status) = overrides
+        .response_status
+        .and_then(|status| http::StatusCode::from_u16(status).ok())
+    {
+        *response.status_mut() = status;
+    }
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -78,6 +85,14 @@ pub fn map(
             headers.append(name.clone(), value);
         }
     }
+    for (name, value) in &overrides.response_headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
     Ok(response)
 }
 
@@ -86,7 +101,7 @@ pub fn map(
 fn select_template<'r>(
     response: &'r CompiledIntegrationResponse,
     request: &RequestHead,
-) -> Option<(&'r str, Option<&'r str>)> {
+) -> Option<(&'r str, &'r CompiledTemplate)> {
     if response.templates.is_empty() {
         return None;
     }
@@ -105,7 +120,7 @@ fn select_template<'r>(
     find(accept)
         .or_else(|| find("application/json"))
         .or_else(|| response.templates.first())
-        .map(|(content_type, template)| (&**content_type, template.as_deref()))
+        .map(|(content_type, template)| (&**content_type, template))
 }
 
 fn header_values(

@@ -33,7 +33,12 @@ fn dependencies(krate: &str) -> Vec<String> {
 
 #[test]
 fn pure_crates_have_no_io_or_async_dependencies() {
-    for krate in ["portico-model", "portico-snapshot", "portico-sigv4"] {
+    for krate in [
+        "portico-model",
+        "portico-snapshot",
+        "portico-sigv4",
+        "portico-vtl",
+    ] {
         for forbidden in [
             "tokio",
             "hyper",

@@ -7,6 +7,7 @@ mod control_plane;
 mod data_plane;
 mod durability;
 mod fixtures;
+mod templates;
 mod validation;
 
 use portico_test_support::Portico;
