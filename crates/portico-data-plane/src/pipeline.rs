@@ -159,7 +159,20 @@ async fn run_stages(
         .ok_or_else(|| Reject::new(GatewayResponseType::MissingAuthenticationToken))?;
     resolved.resource_path = Some(matched.route.resource_path.clone());
     // Later stages join here in AWS's order: WAF, resource policy, authorizer, API key,
-    // throttling and quota.
+    // throttling and quota. Until they exist the gateway fails closed: a method that asks for
+    // authorisation or an API key is never served unchecked.
+    if &*matched.route.authorization_type != "NONE" {
+        return Err(Reject::with_cause(
+            GatewayResponseType::AuthorizerConfigurationError,
+            format!(
+                "authorization type {} is not supported by this Portico version",
+                matched.route.authorization_type
+            ),
+        ));
+    }
+    if matched.route.api_key_required {
+        return Err(Reject::new(GatewayResponseType::InvalidApiKey));
+    }
     let invocation = Invocation {
         stage,
         route: matched.route,

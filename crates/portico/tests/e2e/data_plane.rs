@@ -731,3 +731,47 @@ async fn canary_takes_its_share_of_traffic_and_promotion_makes_it_the_stage() {
     assert!(promoted.get("canarySettings").is_none());
     assert_eq!(body(url).await, "canary");
 }
+
+#[tokio::test]
+async fn methods_needing_checks_portico_cannot_make_yet_fail_closed() {
+    let portico = start().await;
+    let admin = portico.admin();
+    let api = create_api(&admin, "closed").await;
+    for (part, method) in [
+        ("iam", json!({ "authorizationType": "AWS_IAM" })),
+        (
+            "keyed",
+            json!({ "authorizationType": "NONE", "apiKeyRequired": true }),
+        ),
+    ] {
+        let resource = create_resource(&admin, &api, &api.root, part).await;
+        admin
+            .expect(
+                201,
+                "PUT",
+                &format!("/restapis/{}/resources/{resource}/methods/GET", api.id),
+                Some(method),
+            )
+            .await;
+        put_integration(&admin, &api, &resource, "GET", json!({ "type": "MOCK" })).await;
+        put_responses(&admin, &api, &resource, "GET", "200", json!({}), json!({})).await;
+    }
+    deploy(&admin, &api, "dev").await;
+    let iam = client()
+        .get(portico.invoke_url(&api.id, "dev", "/iam"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(iam.status(), 500);
+    let keyed = client()
+        .get(portico.invoke_url(&api.id, "dev", "/keyed"))
+        .header("x-api-key", "anything")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(keyed.status(), 403);
+    assert_eq!(
+        keyed.text().await.expect("body"),
+        r#"{"message":"Forbidden"}"#
+    );
+}
