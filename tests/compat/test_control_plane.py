@@ -313,3 +313,31 @@ def test_gateway_responses(apigw, api):
     assert fetched["responseParameters"] == {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}
     apigw.delete_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX")
     assert apigw.get_gateway_response(restApiId=api_id, responseType="DEFAULT_4XX")["defaultResponse"] is True
+
+
+def test_authorizers(apigw, api):
+    api_id = api["id"]
+    uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:auth/invocations"
+    token = apigw.create_authorizer(restApiId=api_id, name="token", type="TOKEN", authorizerUri=uri,
+                                    identitySource="method.request.header.Authorization")
+    assert token["authorizerResultTtlInSeconds"] == 300
+    cognito = apigw.create_authorizer(restApiId=api_id, name="pool", type="COGNITO_USER_POOLS",
+                                      providerARNs=["arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_abc"],
+                                      identitySource="method.request.header.Authorization")
+    with pytest.raises(apigw.exceptions.BadRequestException):
+        apigw.create_authorizer(restApiId=api_id, name="bad", type="TOKEN", authorizerUri=uri,
+                                identitySource="method.request.querystring.token")
+    updated = apigw.update_authorizer(restApiId=api_id, authorizerId=token["id"], patchOperations=[
+        {"op": "replace", "path": "/authorizerResultTtlInSeconds", "value": "60"}])
+    assert updated["authorizerResultTtlInSeconds"] == 60
+    assert {a["name"] for a in apigw.get_authorizers(restApiId=api_id)["items"]} == {"token", "pool"}
+    apigw.put_method(restApiId=api_id, resourceId=api["rootResourceId"], httpMethod="GET",
+                     authorizationType="CUSTOM", authorizerId=token["id"])
+    with pytest.raises(apigw.exceptions.BadRequestException):
+        apigw.put_method(restApiId=api_id, resourceId=api["rootResourceId"], httpMethod="POST",
+                         authorizationType="COGNITO_USER_POOLS", authorizerId=token["id"])
+    with pytest.raises(apigw.exceptions.BadRequestException):
+        apigw.delete_authorizer(restApiId=api_id, authorizerId=token["id"])
+    apigw.delete_authorizer(restApiId=api_id, authorizerId=cognito["id"])
+    with pytest.raises(apigw.exceptions.NotFoundException):
+        apigw.get_authorizer(restApiId=api_id, authorizerId=cognito["id"])

@@ -9,6 +9,7 @@
 //! it with [`ControlPlane::new`] and serves [`router`].
 
 pub mod auth;
+mod authorizers;
 mod definitions;
 mod deployments;
 pub mod error;
@@ -163,6 +164,16 @@ pub fn router(control_plane: ControlPlane) -> Router {
             get(models::get_request_validator)
                 .patch(models::update_request_validator)
                 .delete(models::delete_request_validator),
+        )
+        .route(
+            "/restapis/{restapi_id}/authorizers",
+            post(authorizers::create_authorizer).get(authorizers::get_authorizers),
+        )
+        .route(
+            "/restapis/{restapi_id}/authorizers/{authorizer_id}",
+            get(authorizers::get_authorizer)
+                .patch(authorizers::update_authorizer)
+                .delete(authorizers::delete_authorizer),
         )
         .route("/restapis/{restapi_id}/gatewayresponses", get(gateway_responses::get_gateway_responses))
         .route(

@@ -102,6 +102,8 @@ fn clone_definition(source: &ApiDefinition, api: RestApi) -> ApiDefinition {
         models: source.models.clone(),
         request_validators: source.request_validators.clone(),
         gateway_responses: source.gateway_responses.clone(),
+        authorizers: source.authorizers.clone(),
+        extensions: source.extensions.clone(),
     }
 }
 

@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::authorizer::{Authorizer, AuthorizerType, CreateAuthorizerInput};
 use crate::deployment::MethodSnapshot;
 use crate::gateway_response::{GatewayResponse, GatewayResponseType, PutGatewayResponseInput};
 use crate::integration::{IntegrationResponse, PutIntegrationInput, PutIntegrationResponseInput};
+use crate::method::AuthorizationType;
 use crate::method::{PutMethodInput, PutMethodResponseInput};
 use crate::models::{CreateModelInput, CreateRequestValidatorInput, Model, RequestValidator};
 use crate::patch::{self, PatchOperation, PatchRule, ValueKind};
@@ -32,6 +34,13 @@ pub struct ApiDefinition {
     /// Customised gateway responses (types absent here answer with AWS's defaults).
     #[serde(default)]
     pub gateway_responses: BTreeMap<GatewayResponseType, GatewayResponse>,
+    /// Authorizers by id.
+    #[serde(default)]
+    pub authorizers: BTreeMap<String, Authorizer>,
+    /// API-level OpenAPI extensions Portico keeps without acting on them
+    /// (`x-amazon-apigateway-documentation`, …), exported unchanged.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extensions: BTreeMap<String, serde_json::Value>,
 }
 
 const RESOURCE_PATCH_RULES: &[PatchRule] = &[
@@ -68,6 +77,8 @@ impl ApiDefinition {
             models: BTreeMap::new(),
             request_validators: BTreeMap::new(),
             gateway_responses: BTreeMap::new(),
+            authorizers: BTreeMap::new(),
+            extensions: BTreeMap::new(),
         }
     }
 
@@ -310,11 +321,26 @@ impl ApiDefinition {
     /// References a method makes to other parts of the API must resolve. Authorizers do not
     /// exist in Portico yet, so any authorizer reference is unknown.
     fn check_method_references(&self, method: &Method) -> Result<(), ModelError> {
-        if method
+        let authorizer = method
             .authorizer_id
             .as_deref()
-            .is_some_and(|id| !id.is_empty())
-        {
+            .filter(|id| !id.is_empty())
+            .map(|id| self.authorizers.get(id));
+        let matches = match (method.authorization_type, authorizer) {
+            (AuthorizationType::Custom, Some(Some(authorizer))) => {
+                matches!(
+                    authorizer.kind,
+                    AuthorizerType::Token | AuthorizerType::Request
+                )
+            }
+            (AuthorizationType::CognitoUserPools, Some(Some(authorizer))) => {
+                authorizer.kind == AuthorizerType::CognitoUserPools
+            }
+            (AuthorizationType::Custom | AuthorizationType::CognitoUserPools, _) => false,
+            (_, Some(None)) => false,
+            _ => true,
+        };
+        if !matches {
             return Err(ModelError::bad_request(
                 "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or \
                  COGNITO_USER_POOLS requires a valid authorizer.",
@@ -477,6 +503,58 @@ impl ApiDefinition {
             ));
         }
         self.request_validators.remove(id);
+        Ok(())
+    }
+
+    /// `CreateAuthorizer`.
+    pub fn create_authorizer(
+        &mut self,
+        input: CreateAuthorizerInput,
+        id: String,
+    ) -> Result<&Authorizer, ModelError> {
+        let authorizer = Authorizer::create(input, id)?;
+        let id = authorizer.id.clone();
+        self.authorizers.insert(id.clone(), authorizer);
+        self.authorizer(&id)
+    }
+
+    /// The authorizer with `id`.
+    pub fn authorizer(&self, id: &str) -> Result<&Authorizer, ModelError> {
+        self.authorizers
+            .get(id)
+            .ok_or_else(|| ModelError::invalid_identifier("Authorizer"))
+    }
+
+    /// `UpdateAuthorizer`.
+    pub fn patch_authorizer(
+        &mut self,
+        id: &str,
+        operations: &[PatchOperation],
+    ) -> Result<&Authorizer, ModelError> {
+        let patched: Authorizer = patch::apply(
+            self.authorizer(id)?,
+            operations,
+            crate::authorizer::PATCH_RULES,
+        )?;
+        patched.validate()?;
+        self.authorizers.insert(id.to_owned(), patched);
+        self.authorizer(id)
+    }
+
+    /// `DeleteAuthorizer`: refused while a method uses it.
+    pub fn delete_authorizer(&mut self, id: &str) -> Result<(), ModelError> {
+        self.authorizer(id)?;
+        for resource in self.resources.values() {
+            for method in resource.resource_methods.values() {
+                if method.authorizer_id.as_deref() == Some(id) {
+                    return Err(ModelError::bad_request(format!(
+                        "Cannot delete authorizer, is referenced in method: {} {}",
+                        method.http_method, resource.path
+                    )));
+                }
+            }
+        }
+        self.authorizers.remove(id);
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 //! ids in). The control plane calls it to validate and change definitions; the snapshot compiler
 //! reads the types it defines. It must never learn about stores, HTTP servers or the data plane.
 
+pub mod authorizer;
 pub mod definition;
 pub mod deployment;
 pub mod error;
