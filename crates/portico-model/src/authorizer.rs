@@ -135,12 +135,12 @@ impl Authorizer {
 
     /// AWS's rules for each kind.
     pub fn validate(&self) -> Result<(), ModelError> {
-        if let Some(ttl) = self.authorizer_result_ttl_in_seconds {
-            if !(0..=MAX_RESULT_TTL).contains(&ttl) {
-                return Err(ModelError::bad_request(
-                    "Authorizer result TTL must be between 0 and 3600 seconds",
-                ));
-            }
+        if let Some(ttl) = self.authorizer_result_ttl_in_seconds
+            && !(0..=MAX_RESULT_TTL).contains(&ttl)
+        {
+            return Err(ModelError::bad_request(
+                "Authorizer result TTL must be between 0 and 3600 seconds",
+            ));
         }
         match self.kind {
             AuthorizerType::Token | AuthorizerType::Request => {
