@@ -1,0 +1,178 @@
+//! Limits and caches that outlive snapshots: token buckets (throttling), usage counters
+//! (quotas and usage reports) and stage response caches.
+//!
+//! State is keyed by stable ids (`stage:{api}/{stage}`, `plan:{plan}/{key}`…) in a registry
+//! that snapshot compilation asks for handles, so a new deployment or key change never resets
+//! a counter, and the request path holds direct handles: no map lookup, no lock, no store.
+//! The registry's mutex is taken only when compiling and flushing. Everything sits behind
+//! traits ([`Bucket`], [`ResponseCache`]) so a Redis-backed cluster implementation fits later.
+//! Called by the snapshot compiler (handles), the data plane (admission, caching) and the
+//! control plane (usage flushing, cache flushes).
+
+pub mod bucket;
+pub mod cache;
+pub mod clock;
+pub mod quota;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+pub use bucket::{Bucket, Gcra, Throttle};
+pub use cache::{CachedResponse, LocalCache, Lookup, ResponseCache};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use quota::{Period, Quota, UsageCounter};
+
+/// Memory budget per GB of `cacheClusterSize`.
+const BYTES_PER_GB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// The registry of limiter state.
+#[derive(Debug)]
+pub struct Limits {
+    clock: Arc<dyn Clock>,
+    buckets: Mutex<HashMap<String, Weak<Gcra>>>,
+    usage: Mutex<HashMap<(String, String), Arc<UsageCounter>>>,
+    caches: Mutex<HashMap<(String, String), (u64, Arc<LocalCache>)>>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::with_clock(Arc::new(SystemClock::default()))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Registry maps stay consistent even if a holder panicked: entries are inserted whole.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+// === impl Limits ===
+
+impl Limits {
+    /// A registry reading time from `clock`.
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Limits {
+        Limits {
+            clock,
+            buckets: Mutex::new(HashMap::new()),
+            usage: Mutex::new(HashMap::new()),
+            caches: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The bucket with stable `id`, created full or reconfigured to `throttle`.
+    pub fn bucket(&self, id: &str, throttle: Throttle) -> Arc<Gcra> {
+        let mut buckets = lock(&self.buckets);
+        if let Some(bucket) = buckets.get(id).and_then(Weak::upgrade) {
+            bucket.reconfigure(throttle);
+            return bucket;
+        }
+        let bucket = Arc::new(Gcra::new(throttle));
+        buckets.insert(id.to_owned(), Arc::downgrade(&bucket));
+        buckets.retain(|_, weak| weak.strong_count() > 0);
+        bucket
+    }
+
+    /// The usage counter of `key_id` under `plan_id`.
+    pub fn usage(&self, plan_id: &str, key_id: &str) -> Arc<UsageCounter> {
+        let mut usage = lock(&self.usage);
+        Arc::clone(
+            usage
+                .entry((plan_id.to_owned(), key_id.to_owned()))
+                .or_insert_with(|| Arc::new(UsageCounter::default())),
+        )
+    }
+
+    /// Installs a counter resumed from stored usage (start-up), unless one exists.
+    pub fn resume_usage(&self, plan_id: &str, key_id: &str, counter: UsageCounter) {
+        lock(&self.usage)
+            .entry((plan_id.to_owned(), key_id.to_owned()))
+            .or_insert_with(|| Arc::new(counter));
+    }
+
+    /// Every usage counter, for the flusher.
+    pub fn usage_counters(&self) -> Vec<((String, String), Arc<UsageCounter>)> {
+        lock(&self.usage)
+            .iter()
+            .map(|(key, counter)| (key.clone(), Arc::clone(counter)))
+            .collect()
+    }
+
+    /// The cache of a stage sized `cluster_size_gb`; a new size starts an empty cache, as a
+    /// resize does on AWS.
+    pub fn cache(&self, api_id: &str, stage: &str, cluster_size_gb: f64) -> Arc<LocalCache> {
+        let capacity = (cluster_size_gb.max(0.0) * BYTES_PER_GB) as u64;
+        let mut caches = lock(&self.caches);
+        let entry = caches
+            .entry((api_id.to_owned(), stage.to_owned()))
+            .or_insert_with(|| (capacity, Arc::new(LocalCache::new(capacity))));
+        if entry.0 != capacity {
+            *entry = (capacity, Arc::new(LocalCache::new(capacity)));
+        }
+        Arc::clone(&entry.1)
+    }
+
+    /// `FlushStageCache`.
+    pub fn flush_cache(&self, api_id: &str, stage: &str) {
+        if let Some((_, cache)) = lock(&self.caches).get(&(api_id.to_owned(), stage.to_owned())) {
+            cache.flush();
+        }
+    }
+
+    /// Drops a stage's cache (stage deleted or caching turned off).
+    pub fn drop_cache(&self, api_id: &str, stage: &str) {
+        lock(&self.caches).remove(&(api_id.to_owned(), stage.to_owned()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_survive_recompilation_with_their_state() {
+        let limits = Limits::default();
+        let first = limits.bucket(
+            "stage:a/dev",
+            Throttle {
+                rate: 1.0,
+                burst: 1,
+            },
+        );
+        assert!(first.try_acquire(1_000_000_000));
+        let second = limits.bucket(
+            "stage:a/dev",
+            Throttle {
+                rate: 1.0,
+                burst: 1,
+            },
+        );
+        assert!(Arc::ptr_eq(&first, &second));
+        assert!(
+            !second.try_acquire(1_000_000_000),
+            "the token taken through the first handle is gone"
+        );
+    }
+
+    #[test]
+    fn resizing_a_cache_empties_it() {
+        let limits = Limits::default();
+        let cache = limits.cache("a", "dev", 0.5);
+        cache.insert(
+            b"k".to_vec(),
+            CachedResponse {
+                status: http::StatusCode::OK,
+                headers: vec![],
+                body: bytes::Bytes::new(),
+                expires_at: u64::MAX,
+            },
+        );
+        assert!(Arc::ptr_eq(&cache, &limits.cache("a", "dev", 0.5)));
+        assert!(limits.cache("a", "dev", 1.6).get(b"k", 0).is_none());
+    }
+}

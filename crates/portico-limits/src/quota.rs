@@ -1,0 +1,285 @@
+//! Usage plan quotas and usage counting per API key and plan.
+//!
+//! One counter per (plan, key) counts every metered request ever (`total`, which the store
+//! flusher turns into per-day usage) and knows where the current quota period began. Taking
+//! quota is one `fetch_add` and a compare; it never over-admits under concurrency.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+/// A quota period, in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Day,
+    /// Weeks start on Sunday 00:00 UTC.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+/// A usage plan's quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub limit: u64,
+    /// Requests counted as used in the initial period (the one `initial_period_start` is in).
+    pub offset: u64,
+    pub period: Period,
+    /// When the quota was set, so that `offset` applies to that period only.
+    pub set_at: i64,
+}
+
+/// Usage of one API key under one usage plan.
+#[derive(Debug, Default)]
+pub struct UsageCounter {
+    /// Metered requests counted by this process.
+    total: AtomicU64,
+    /// Start of the period `period_base` refers to (0: none yet).
+    period_start: AtomicI64,
+    /// `total` minus the requests already used in the current period.
+    period_base: AtomicI64,
+}
+
+const DAY: i64 = 86_400;
+
+// === impl UsageCounter ===
+
+impl UsageCounter {
+    /// A counter that knows `used` requests of the period starting at `period_start` happened
+    /// before this process (loaded from the store).
+    pub fn resume(period_start: i64, used: u64) -> UsageCounter {
+        let counter = UsageCounter::default();
+        counter.period_start.store(period_start, Ordering::Release);
+        counter
+            .period_base
+            .store(-i64::try_from(used).unwrap_or(i64::MAX), Ordering::Release);
+        counter
+    }
+
+    /// Counts a metered request without a quota.
+    pub fn record(&self) {
+        self.total.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Takes one request of `quota` at wall time `now`; false when the period's quota is spent.
+    pub fn try_consume(&self, quota: &Quota, now: i64) -> bool {
+        let start = period_start(now, quota.period);
+        self.roll(quota, start);
+        let allowed = i64::try_from(quota.limit).unwrap_or(i64::MAX);
+        let before = i64::try_from(self.total.fetch_add(1, Ordering::AcqRel)).unwrap_or(i64::MAX);
+        let used = before - self.period_base.load(Ordering::Acquire);
+        if used >= allowed {
+            self.total.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
+
+    /// Starts a new period when `start` is later than the one tracked.
+    fn roll(&self, quota: &Quota, start: i64) {
+        let current = self.period_start.load(Ordering::Acquire);
+        if current >= start {
+            return;
+        }
+        if self
+            .period_start
+            .compare_exchange(current, start, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            let mut base = i64::try_from(self.total.load(Ordering::Acquire)).unwrap_or(i64::MAX);
+            if period_start(quota.set_at, quota.period) == start {
+                base -= i64::try_from(quota.offset).unwrap_or(0);
+            }
+            self.period_base.store(base, Ordering::Release);
+        }
+    }
+
+    /// Requests used in the current period at `now` (0 after a period boundary).
+    pub fn used(&self, quota: &Quota, now: i64) -> u64 {
+        let start = period_start(now, quota.period);
+        if self.period_start.load(Ordering::Acquire) < start {
+            return if period_start(quota.set_at, quota.period) == start {
+                quota.offset
+            } else {
+                0
+            };
+        }
+        let total = i64::try_from(self.total.load(Ordering::Acquire)).unwrap_or(i64::MAX);
+        u64::try_from(total - self.period_base.load(Ordering::Acquire)).unwrap_or(0)
+    }
+
+    /// `UpdateUsage /remaining`: sets what is left of the current period.
+    pub fn set_remaining(&self, quota: &Quota, remaining: u64, now: i64) {
+        self.roll(quota, period_start(now, quota.period));
+        let used = quota.limit.saturating_sub(remaining);
+        let total = i64::try_from(self.total.load(Ordering::Acquire)).unwrap_or(i64::MAX);
+        self.period_base
+            .store(total - i64::try_from(used).unwrap_or(0), Ordering::Release);
+    }
+
+    /// Metered requests counted by this process so far.
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Acquire)
+    }
+}
+
+/// Start (Unix seconds, UTC) of the period containing `now`.
+pub fn period_start(now: i64, period: Period) -> i64 {
+    let day = now.div_euclid(DAY);
+    match period {
+        Period::Day => day * DAY,
+        // 1970-01-01 was a Thursday: day 3 was the first Sunday.
+        Period::Week => (day - (day - 3).rem_euclid(7)) * DAY,
+        Period::Month => {
+            let (year, month, _) = civil_from_days(day);
+            days_from_civil(year, month, 1) * DAY
+        }
+    }
+}
+
+/// The UTC date (`YYYY-MM-DD`) of `now`.
+pub fn date_of(now: i64) -> String {
+    let (year, month, day) = civil_from_days(now.div_euclid(DAY));
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Parses `YYYY-MM-DD` into the Unix second of its midnight.
+pub fn parse_date(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    (civil_from_days(days) == (year, month, day)).then_some(days * DAY)
+}
+
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-11-26T12:00:00Z, a Thursday.
+    const NOW: i64 = 1_795_694_400;
+
+    #[test]
+    fn periods_start_on_utc_boundaries() {
+        assert_eq!(date_of(period_start(NOW, Period::Day)), "2026-11-26");
+        assert_eq!(
+            date_of(period_start(NOW, Period::Week)),
+            "2026-11-22",
+            "the Sunday before"
+        );
+        assert_eq!(date_of(period_start(NOW, Period::Month)), "2026-11-01");
+        assert_eq!(
+            parse_date("2026-11-26"),
+            Some(period_start(NOW, Period::Day))
+        );
+        assert_eq!(parse_date("2026-02-30"), None);
+    }
+
+    #[test]
+    fn quota_admits_exactly_the_limit_then_resets_at_the_window_edge() {
+        let quota = Quota {
+            limit: 3,
+            offset: 0,
+            period: Period::Day,
+            set_at: 0,
+        };
+        let counter = UsageCounter::default();
+        let admitted = (0..10).filter(|_| counter.try_consume(&quota, NOW)).count();
+        assert_eq!(admitted, 3);
+        assert_eq!(counter.used(&quota, NOW), 3);
+        let midnight = period_start(NOW, Period::Day) + DAY;
+        assert!(!counter.try_consume(&quota, midnight - 1));
+        assert!(counter.try_consume(&quota, midnight));
+        assert_eq!(counter.used(&quota, midnight), 1);
+        assert_eq!(counter.total(), 4);
+    }
+
+    #[test]
+    fn offset_counts_only_in_the_initial_period() {
+        let quota = Quota {
+            limit: 5,
+            offset: 3,
+            period: Period::Day,
+            set_at: NOW,
+        };
+        let counter = UsageCounter::default();
+        assert_eq!(
+            (0..10).filter(|_| counter.try_consume(&quota, NOW)).count(),
+            2
+        );
+        let tomorrow = NOW + DAY;
+        assert_eq!(
+            (0..10)
+                .filter(|_| counter.try_consume(&quota, tomorrow))
+                .count(),
+            5
+        );
+    }
+
+    #[test]
+    fn usage_survives_a_restart_and_remaining_can_be_set() {
+        let quota = Quota {
+            limit: 10,
+            offset: 0,
+            period: Period::Month,
+            set_at: 0,
+        };
+        let counter = UsageCounter::resume(period_start(NOW, Period::Month), 8);
+        assert_eq!(
+            (0..10).filter(|_| counter.try_consume(&quota, NOW)).count(),
+            2
+        );
+        counter.set_remaining(&quota, 4, NOW);
+        assert_eq!(
+            (0..10).filter(|_| counter.try_consume(&quota, NOW)).count(),
+            4
+        );
+    }
+
+    #[test]
+    fn concurrent_consumers_never_exceed_the_quota() {
+        let quota = Quota {
+            limit: 1000,
+            offset: 0,
+            period: Period::Day,
+            set_at: 0,
+        };
+        let counter = std::sync::Arc::new(UsageCounter::default());
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let counter = std::sync::Arc::clone(&counter);
+                std::thread::spawn(move || {
+                    (0..1000)
+                        .filter(|_| counter.try_consume(&quota, NOW))
+                        .count()
+                })
+            })
+            .collect();
+        let total: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        assert_eq!(total, 1000);
+    }
+}
