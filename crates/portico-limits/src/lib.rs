@@ -31,8 +31,13 @@ pub struct Limits {
     clock: Arc<dyn Clock>,
     buckets: Mutex<HashMap<String, Weak<Gcra>>>,
     usage: Mutex<HashMap<(String, String), Arc<UsageCounter>>>,
-    caches: Mutex<HashMap<(String, String), (u64, Arc<LocalCache>)>>,
+    caches: Mutex<HashMap<StageKey, SizedCache>>,
 }
+
+/// (API id, stage name).
+type StageKey = (String, String);
+/// A stage cache with the byte capacity it was built for.
+type SizedCache = (u64, Arc<LocalCache>);
 
 impl Default for Limits {
     fn default() -> Self {
