@@ -10,6 +10,7 @@
 
 pub mod auth;
 mod authorizers;
+mod client_limits;
 mod definitions;
 mod deployments;
 pub mod error;

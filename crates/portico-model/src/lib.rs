@@ -21,6 +21,7 @@ pub mod resource;
 pub mod rest_api;
 pub mod stage;
 pub mod tags;
+pub mod usage_plan;
 pub mod wire;
 
 pub use definition::ApiDefinition;

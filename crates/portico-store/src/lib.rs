@@ -34,6 +34,16 @@ pub enum Kind {
     Deployment,
     /// A stage, scope = RestApi id, id = stage name.
     Stage,
+    /// An API key, scope `""`, id = key id.
+    ApiKey,
+    /// A usage plan (`StoredUsagePlan`), scope `""`, id = plan id.
+    UsagePlan,
+    /// A key's membership of a plan, scope = plan id, id = key id.
+    UsagePlanKey,
+    /// Account settings, scope `""`, id `account`.
+    Account,
+    /// Usage of a key under a plan (`UsageRecord`), scope = plan id, id = key id.
+    Usage,
 }
 
 /// Identifies one record.
@@ -133,6 +143,11 @@ impl Kind {
             Kind::RestApi => "restapi",
             Kind::Deployment => "deployment",
             Kind::Stage => "stage",
+            Kind::ApiKey => "apikey",
+            Kind::UsagePlan => "usageplan",
+            Kind::UsagePlanKey => "usageplankey",
+            Kind::Account => "account",
+            Kind::Usage => "usage",
         }
     }
 
@@ -142,6 +157,11 @@ impl Kind {
             "restapi" => Kind::RestApi,
             "deployment" => Kind::Deployment,
             "stage" => Kind::Stage,
+            "apikey" => Kind::ApiKey,
+            "usageplan" => Kind::UsagePlan,
+            "usageplankey" => Kind::UsagePlanKey,
+            "account" => Kind::Account,
+            "usage" => Kind::Usage,
             _ => return None,
         })
     }

@@ -3,6 +3,9 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use portico_model::usage_plan::{
+    AccountSettings, ApiKey, StoredUsagePlan, UsagePlanKeyRecord, UsageRecord,
+};
 use portico_model::{ApiDefinition, DeploymentRecord, Stage};
 
 use crate::{Expect, Key, Kind, Range, Record, Store, StoreError, Write};
@@ -23,6 +26,26 @@ impl Document for DeploymentRecord {
 
 impl Document for Stage {
     const KIND: Kind = Kind::Stage;
+}
+
+impl Document for ApiKey {
+    const KIND: Kind = Kind::ApiKey;
+}
+
+impl Document for StoredUsagePlan {
+    const KIND: Kind = Kind::UsagePlan;
+}
+
+impl Document for UsagePlanKeyRecord {
+    const KIND: Kind = Kind::UsagePlanKey;
+}
+
+impl Document for AccountSettings {
+    const KIND: Kind = Kind::Account;
+}
+
+impl Document for UsageRecord {
+    const KIND: Kind = Kind::Usage;
 }
 
 /// A decoded document and the version it was read at.
