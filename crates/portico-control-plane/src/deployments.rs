@@ -76,7 +76,7 @@ pub async fn create_deployment(
                     let main =
                         publish::deployment(&control_plane, &api_id, stage.deployment_id.as_str())
                             .await?;
-                    let snapshot = publish::compile(&stage, &main, Some(&record))?;
+                    let snapshot = publish::compile(&control_plane, &stage, &main, Some(&record))?;
                     (stage, Expect::Version(existing.version), snapshot)
                 }
                 (Some(_), None) => {
@@ -105,7 +105,8 @@ pub async fn create_deployment(
                     let stage = stage.patch(&[], now)?;
                     let canary =
                         publish::canary_deployment(&control_plane, &api_id, &stage).await?;
-                    let snapshot = publish::compile(&stage, &record, canary.as_ref())?;
+                    let snapshot =
+                        publish::compile(&control_plane, &stage, &record, canary.as_ref())?;
                     (stage, Expect::Version(existing.version), snapshot)
                 }
                 (None, None) => {
@@ -122,7 +123,7 @@ pub async fn create_deployment(
                         },
                         now,
                     )?;
-                    let snapshot = publish::compile(&stage, &record, None)?;
+                    let snapshot = publish::compile(&control_plane, &stage, &record, None)?;
                     (stage, Expect::Absent, snapshot)
                 }
             };
@@ -138,7 +139,7 @@ pub async fn create_deployment(
                 },
                 now,
             )?;
-            publish::compile(&probe, &record, None)?;
+            publish::compile(&control_plane, &probe, &record, None)?;
         }
         match control_plane.store().commit(writes).await {
             Ok(()) => {

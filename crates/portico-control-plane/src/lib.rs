@@ -8,9 +8,11 @@
 //! snapshots to [`Live`] ([`publish`]). It never depends on the data plane. The binary builds
 //! it with [`ControlPlane::new`] and serves [`router`].
 
+mod account;
+mod api_keys;
 pub mod auth;
 mod authorizers;
-mod client_limits;
+pub mod client_limits;
 mod definitions;
 mod deployments;
 pub mod error;
@@ -22,6 +24,8 @@ mod resources;
 mod rest_apis;
 mod stages;
 mod tags;
+pub mod usage;
+mod usage_plans;
 pub mod wire;
 
 use std::sync::Arc;
@@ -32,6 +36,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::HeaderValue;
+use portico_limits::Limits;
 use portico_snapshot::Live;
 use portico_store::Store;
 
@@ -50,21 +55,34 @@ pub struct ControlPlane {
 struct Inner {
     store: Arc<dyn Store>,
     live: Arc<Live>,
+    limits: Arc<Limits>,
     credentials: RootCredentials,
 }
 
 // === impl ControlPlane ===
 
 impl ControlPlane {
-    /// A control plane over `store` that publishes to `live` and trusts `credentials`.
-    pub fn new(store: Arc<dyn Store>, live: Arc<Live>, credentials: RootCredentials) -> Self {
+    /// A control plane over `store` that publishes to `live`, keeps limiter state in
+    /// `limits` and trusts `credentials`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        live: Arc<Live>,
+        limits: Arc<Limits>,
+        credentials: RootCredentials,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 store,
                 live,
+                limits,
                 credentials,
             }),
         }
+    }
+
+    /// Buckets, usage counters and stage caches.
+    pub fn limits(&self) -> &Arc<Limits> {
+        &self.inner.limits
     }
 
     /// The store (source of truth).
@@ -184,6 +202,45 @@ pub fn router(control_plane: ControlPlane) -> Router {
                 .patch(gateway_responses::update_gateway_response)
                 .delete(gateway_responses::delete_gateway_response),
         )
+        .route("/usageplans/{usageplan_id}/usage", get(usage::get_usage))
+        .route(
+            "/usageplans/{usageplan_id}/keys/{key_id}/usage",
+            axum::routing::patch(usage::update_usage),
+        )
+        .route(
+            "/restapis/{restapi_id}/stages/{stage_name}/cache/data",
+            axum::routing::delete(stages::flush_stage_cache),
+        )
+        .route(
+            "/restapis/{restapi_id}/stages/{stage_name}/cache/authorizers",
+            axum::routing::delete(stages::flush_stage_authorizers_cache),
+        )
+        .route("/apikeys", post(api_keys::create_api_key).get(api_keys::get_api_keys))
+        .route(
+            "/apikeys/{api_key}",
+            get(api_keys::get_api_key)
+                .patch(api_keys::update_api_key)
+                .delete(api_keys::delete_api_key),
+        )
+        .route(
+            "/usageplans",
+            post(usage_plans::create_usage_plan).get(usage_plans::get_usage_plans),
+        )
+        .route(
+            "/usageplans/{usageplan_id}",
+            get(usage_plans::get_usage_plan)
+                .patch(usage_plans::update_usage_plan)
+                .delete(usage_plans::delete_usage_plan),
+        )
+        .route(
+            "/usageplans/{usageplan_id}/keys",
+            post(usage_plans::create_usage_plan_key).get(usage_plans::get_usage_plan_keys),
+        )
+        .route(
+            "/usageplans/{usageplan_id}/keys/{key_id}",
+            get(usage_plans::get_usage_plan_key).delete(usage_plans::delete_usage_plan_key),
+        )
+        .route("/account", get(account::get_account).patch(account::update_account))
         .route(
             "/tags/{resource_arn}",
             get(tags::get_tags).put(tags::tag_resource).delete(tags::untag_resource),

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use portico_limits::Limits;
 use portico_model::{ApiDefinition, DeploymentRecord, Stage};
 use portico_snapshot::{CompileInput, Live, Snapshot, StageSnapshot};
 use portico_store::{Store, StoreError, typed};
@@ -14,31 +15,38 @@ use crate::{ApiError, ControlPlane};
 
 /// Compiles `stage` against its deployment and, if it has one, its canary deployment.
 pub(crate) fn compile(
+    control_plane: &ControlPlane,
     stage: &Stage,
     deployment: &DeploymentRecord,
     canary: Option<&DeploymentRecord>,
 ) -> Result<StageSnapshot, ApiError> {
-    compile_definitions(stage, deployment, canary.map(|record| &record.definition)).map_err(
-        |errors| {
-            let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            ApiError::BadRequest(format!(
-                "The deployment cannot be served: {}",
-                problems.join("; ")
-            ))
-        },
+    compile_definitions(
+        stage,
+        deployment,
+        canary.map(|record| &record.definition),
+        Some(control_plane.limits()),
     )
+    .map_err(|errors| {
+        let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        ApiError::BadRequest(format!(
+            "The deployment cannot be served: {}",
+            problems.join("; ")
+        ))
+    })
 }
 
 fn compile_definitions(
     stage: &Stage,
     deployment: &DeploymentRecord,
     canary: Option<&ApiDefinition>,
+    limits: Option<&Limits>,
 ) -> Result<StageSnapshot, Vec<portico_snapshot::CompileError>> {
     portico_snapshot::compile(&CompileInput {
         definition: &deployment.definition,
         deployment_id: deployment.deployment.id.as_str(),
         stage,
         canary_definition: canary,
+        limits,
     })
 }
 
@@ -78,7 +86,7 @@ pub(crate) async fn compile_stored(
 ) -> Result<StageSnapshot, ApiError> {
     let main = deployment(control_plane, api_id, stage.deployment_id.as_str()).await?;
     let canary = canary_deployment(control_plane, api_id, stage).await?;
-    compile(stage, &main, canary.as_ref())
+    compile(control_plane, stage, &main, canary.as_ref())
 }
 
 /// Swaps a compiled stage in.
@@ -96,7 +104,11 @@ pub struct LoadReport {
 }
 
 /// Compiles every stored stage into a fresh snapshot and installs it (start-up, resync).
-pub async fn load_all(store: &dyn Store, live: &Live) -> Result<LoadReport, StoreError> {
+pub async fn load_all(
+    store: &dyn Store,
+    live: &Live,
+    limits: &Limits,
+) -> Result<LoadReport, StoreError> {
     let deployments = typed::list_all::<DeploymentRecord>(store).await?;
     let find = |api_id: &str, id: &str| {
         deployments
@@ -118,7 +130,12 @@ pub async fn load_all(store: &dyn Store, live: &Live) -> Result<LoadReport, Stor
             .as_ref()
             .and_then(|c| c.deployment_id.as_ref())
             .and_then(|id| find(&api_id, id.as_str()));
-        match compile_definitions(&stage, main, canary.map(|record| &record.definition)) {
+        match compile_definitions(
+            &stage,
+            main,
+            canary.map(|record| &record.definition),
+            Some(limits),
+        ) {
             Ok(compiled) => {
                 snapshot.insert(Arc::new(compiled));
                 report.stages += 1;
@@ -134,5 +151,6 @@ pub async fn load_all(store: &dyn Store, live: &Live) -> Result<LoadReport, Stor
         }
     }
     live.replace(snapshot);
+    crate::client_limits::load(store, live, limits).await?;
     Ok(report)
 }

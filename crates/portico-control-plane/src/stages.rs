@@ -154,6 +154,7 @@ pub async fn delete_stage(
         match control_plane.store().commit(writes).await {
             Ok(()) => {
                 control_plane.live().remove_stage(&api_id, &stage_name);
+                control_plane.limits().drop_cache(&api_id, &stage_name);
                 return Ok(empty_response(StatusCode::ACCEPTED));
             }
             Err(StoreError::Conflict(_)) => continue,
@@ -161,4 +162,31 @@ pub async fn delete_stage(
         }
     }
     Err(StoreError::Conflict(typed::key::<Stage>(&api_id, &stage_name)).into())
+}
+
+/// `DELETE /restapis/{restapi_id}/stages/{stage_name}/cache/data` (FlushStageCache).
+pub async fn flush_stage_cache(
+    State(control_plane): State<ControlPlane>,
+    Path((api_id, stage_name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    definitions::load(&control_plane, &api_id).await?;
+    typed::get::<Stage>(control_plane.store(), &api_id, &stage_name)
+        .await?
+        .ok_or_else(stage_not_found)?;
+    control_plane.limits().flush_cache(&api_id, &stage_name);
+    Ok(empty_response(StatusCode::ACCEPTED))
+}
+
+/// `DELETE /restapis/{restapi_id}/stages/{stage_name}/cache/authorizers`
+/// (FlushStageAuthorizersCache). Authorizer results are not cached by this version, so
+/// there is nothing to empty beyond checking the stage exists.
+pub async fn flush_stage_authorizers_cache(
+    State(control_plane): State<ControlPlane>,
+    Path((api_id, stage_name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    definitions::load(&control_plane, &api_id).await?;
+    typed::get::<Stage>(control_plane.store(), &api_id, &stage_name)
+        .await?
+        .ok_or_else(stage_not_found)?;
+    Ok(empty_response(StatusCode::ACCEPTED))
 }

@@ -34,6 +34,8 @@ pub struct Invocation<'a> {
     pub ids: &'a RequestIds,
     pub connection: &'a ConnectionInfo,
     pub received_at: SystemTime,
+    /// The API key the request was admitted with (`apiKeyRequired` methods).
+    pub api_key: Option<std::sync::Arc<portico_snapshot::clients::ClientKey>>,
 }
 
 // === impl Invocation ===
@@ -91,8 +93,10 @@ impl<'a> Invocation<'a> {
             Stage => owned(self.stage.stage_name.to_string()),
             IdentitySourceIp => owned(self.connection.remote.ip().to_string()),
             IdentityUserAgent => self.header_value("user-agent"),
-            IdentityApiKey | IdentityApiKeyId | IdentityCaller | IdentityUser | IdentityUserArn
-            | IdentityAccessKey | Authorizer(_) | Unknown(_) => None,
+            IdentityApiKey => self.api_key.as_ref().map(|key| Cow::Borrowed(&*key.value)),
+            IdentityApiKeyId => self.api_key.as_ref().map(|key| Cow::Borrowed(&*key.id)),
+            IdentityCaller | IdentityUser | IdentityUserArn | IdentityAccessKey | Authorizer(_)
+            | Unknown(_) => None,
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::http1::server::ClientConn;
 use crate::integration;
 use crate::invocation::Invocation;
 use crate::request_id::RequestIds;
-use crate::stages::{request_validation, route};
+use crate::stages::{cache, request_validation, route, usage};
 
 /// How a request was answered.
 #[derive(Debug)]
@@ -158,9 +158,8 @@ async fn run_stages(
         .lookup(&head.method, target.path)
         .ok_or_else(|| Reject::new(GatewayResponseType::MissingAuthenticationToken))?;
     resolved.resource_path = Some(matched.route.resource_path.clone());
-    // Later stages join here in AWS's order: WAF, resource policy, authorizer, API key,
-    // throttling and quota. Until they exist the gateway fails closed: a method that asks for
-    // authorisation or an API key is never served unchecked.
+    // WAF, resource policy and authorizers join here in AWS's order. Until they exist the
+    // gateway fails closed: a method that asks for authorisation is never served unchecked.
     if &*matched.route.authorization_type != "NONE" {
         return Err(Reject::with_cause(
             GatewayResponseType::AuthorizerConfigurationError,
@@ -170,9 +169,7 @@ async fn run_stages(
             ),
         ));
     }
-    if matched.route.api_key_required {
-        return Err(Reject::new(GatewayResponseType::InvalidApiKey));
-    }
+    let api_key = usage::admit(&data_plane.live.clients(), stage, matched.route, head)?;
     let invocation = Invocation {
         stage,
         route: matched.route,
@@ -182,10 +179,13 @@ async fn run_stages(
         ids,
         connection: &connection,
         received_at,
+        api_key,
     };
     request_validation::validate(&invocation, &mut client).await?;
-    // Cache lookup joins here.
-    integration::invoke(&invocation, &data_plane.backends, client).await
+    match &invocation.route.limits.cache {
+        Some(policy) => cache::serve(&invocation, policy, &data_plane.backends, client).await,
+        None => integration::invoke(&invocation, &data_plane.backends, client).await,
+    }
 }
 
 /// The deployed stage, or AWS's 403 for an unknown API or stage.

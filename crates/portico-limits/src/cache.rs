@@ -4,6 +4,7 @@
 //! for it and then read it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -48,6 +49,8 @@ pub enum Lookup {
 pub struct LocalCache {
     entries: moka::sync::Cache<Vec<u8>, Arc<CachedResponse>>,
     filling: Mutex<HashMap<Vec<u8>, Arc<Notify>>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 /// Held by the request that fills a key; waiting requests wake when it drops.
@@ -83,13 +86,29 @@ impl LocalCache {
         LocalCache {
             entries,
             filling: Mutex::new(HashMap::new()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
+    }
+
+    /// Counts a request that skipped the lookup (`Cache-Control: max-age=0`) as a miss.
+    pub fn count_bypass(&self) {
+        self.misses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `(hits, misses)` of lookups so far (`CacheHitCount`, `CacheMissCount`).
+    pub fn stats(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     /// The entry for `key`, or the right to fill it; waits while another request fills it.
     pub async fn lookup(self: &Arc<Self>, key: &[u8], now: impl Fn() -> u64) -> Lookup {
         loop {
             if let Some(hit) = self.get(key, now()) {
+                self.hits.fetch_add(1, Ordering::Relaxed);
                 return Lookup::Hit(hit);
             }
             let waiting = {
@@ -113,6 +132,7 @@ impl LocalCache {
             match waiting {
                 Some(notified) => notified.await,
                 None => {
+                    self.misses.fetch_add(1, Ordering::Relaxed);
                     return Lookup::Fill(FillGuard {
                         cache: Arc::clone(self),
                         key: key.to_vec(),
@@ -259,5 +279,6 @@ mod tests {
             assert_eq!(task.await.unwrap(), "filled");
         }
         assert_eq!(fills.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(cache.stats(), (7, 1), "seven waiters read the one fill");
     }
 }

@@ -100,6 +100,11 @@ impl Limits {
             .or_insert_with(|| Arc::new(counter));
     }
 
+    /// Forgets the counter of a deleted plan key.
+    pub fn forget_usage(&self, plan_id: &str, key_id: &str) {
+        lock(&self.usage).remove(&(plan_id.to_owned(), key_id.to_owned()));
+    }
+
     /// Every usage counter, for the flusher.
     pub fn usage_counters(&self) -> Vec<((String, String), Arc<UsageCounter>)> {
         lock(&self.usage)

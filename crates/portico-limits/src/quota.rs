@@ -36,6 +36,8 @@ pub struct UsageCounter {
     period_start: AtomicI64,
     /// `total` minus the requests already used in the current period.
     period_base: AtomicI64,
+    /// The part of `total` already written to the store.
+    flushed: AtomicU64,
 }
 
 const DAY: i64 = 86_400;
@@ -118,6 +120,24 @@ impl UsageCounter {
     /// Metered requests counted by this process so far.
     pub fn total(&self) -> u64 {
         self.total.load(Ordering::Acquire)
+    }
+
+    /// Requests counted since the last flush, now marked flushed. A flush that fails gives
+    /// them back with [`UsageCounter::unflush`], so nothing counted is lost.
+    pub fn take_unflushed(&self) -> u64 {
+        let total = self.total.load(Ordering::Acquire);
+        let before = self.flushed.swap(total, Ordering::AcqRel);
+        total.saturating_sub(before)
+    }
+
+    /// Gives back requests a failed flush took.
+    pub fn unflush(&self, requests: u64) {
+        self.flushed.fetch_sub(requests, Ordering::AcqRel);
+    }
+
+    /// Start of the period the counter tracks (0 before the first quota request).
+    pub fn period_start(&self) -> i64 {
+        self.period_start.load(Ordering::Acquire)
     }
 }
 
@@ -249,9 +269,17 @@ mod tests {
             set_at: 0,
         };
         let counter = UsageCounter::resume(period_start(NOW, Period::Month), 8);
+        assert_eq!(counter.take_unflushed(), 0);
         assert_eq!(
             (0..10).filter(|_| counter.try_consume(&quota, NOW)).count(),
             2
+        );
+        assert_eq!(counter.take_unflushed(), 2);
+        counter.unflush(2);
+        assert_eq!(
+            counter.take_unflushed(),
+            2,
+            "a failed flush gives the requests back"
         );
         counter.set_remaining(&quota, 4, NOW);
         assert_eq!(

@@ -5,6 +5,7 @@
 //! ids in). The control plane calls it to validate and change definitions; the snapshot compiler
 //! reads the types it defines. It must never learn about stores, HTTP servers or the data plane.
 
+pub mod api_key_import;
 pub mod authorizer;
 pub mod definition;
 pub mod deployment;
@@ -39,3 +40,6 @@ pub use stage::{MethodSetting, Stage};
 
 /// The account id that appears in ARNs and error messages; Portico has one account.
 pub const ACCOUNT_ID: &str = "000000000000";
+
+/// The region that appears in ARNs; Portico is one region.
+pub const REGION: &str = "us-east-1";

@@ -2,6 +2,10 @@
 //! behind "track and control usage by API key". These are account-wide, not part of any API
 //! definition, and take effect without a redeployment.
 
+mod account;
+mod api_key;
+mod plan;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -9,6 +13,17 @@ use serde_with::skip_serializing_none;
 
 use crate::wire::Timestamp;
 use crate::wire_enum;
+
+pub use account::ACCOUNT_FEATURES;
+pub use api_key::{
+    API_KEY_ID_LEN, CreateApiKeyInput, GENERATED_VALUE_LEN, MAX_NAME_LEN, MAX_VALUE_LEN,
+    MIN_VALUE_LEN, StageKey, validate_value,
+};
+pub use plan::{
+    API_KEY_TYPE, CreateUsagePlanInput, CreateUsagePlanKeyInput, MAX_METHOD_THROTTLES, StageRef,
+    USAGE_PLAN_ID_LEN, api_stage_not_in_plan, invalid_api_stage, key_already_in_plan,
+    shared_stage_conflict, validate_key_type,
+};
 
 /// Account-level throttle defaults (requests per second, burst), as AWS's `GetAccount`.
 pub const ACCOUNT_RATE_LIMIT: f64 = 10_000.0;

@@ -38,6 +38,8 @@ pub struct CompileInput<'a> {
     pub stage: &'a Stage,
     /// The frozen definition of the canary deployment, when the stage has a canary.
     pub canary_definition: Option<&'a ApiDefinition>,
+    /// Where buckets and caches live; absent when compiling only to check a deployment.
+    pub limits: Option<&'a portico_limits::Limits>,
 }
 
 /// A problem that prevents the deployment from being served.
@@ -61,6 +63,7 @@ pub fn compile(input: &CompileInput<'_>) -> Result<StageSnapshot, Vec<CompileErr
         input.deployment_id,
         input.stage,
         &variables,
+        input.limits,
         &mut errors,
     );
     if let (Some(canary), Some(definition)) =
@@ -76,6 +79,7 @@ pub fn compile(input: &CompileInput<'_>) -> Result<StageSnapshot, Vec<CompileErr
             deployment_id,
             input.stage,
             &canary_variables,
+            input.limits,
             &mut errors,
         );
         snapshot.canary = Some(Canary {
@@ -95,6 +99,7 @@ fn compile_deployment(
     deployment_id: &str,
     stage: &Stage,
     variables: &BTreeMap<String, String>,
+    limits: Option<&portico_limits::Limits>,
     errors: &mut Vec<CompileError>,
 ) -> StageSnapshot {
     let mut routes = RouteTable::new();
@@ -121,6 +126,15 @@ fn compile_deployment(
         let node = routes.insert_path(&parts);
         for method in resource.resource_methods.values() {
             let location = format!("{} {}", method.http_method, resource.path);
+            let method_limits = method.method_integration.as_ref().map(|integration| {
+                let scope = crate::limits::MethodScope {
+                    api_id: definition.rest_api.id.as_str(),
+                    stage,
+                    resource_path: &resource.path,
+                    method: method.http_method,
+                };
+                crate::limits::compile(&scope, integration, limits)
+            });
             let integration = match &method.method_integration {
                 Some(integration) => compile_integration(integration, variables, &location, errors),
                 None => {
@@ -152,6 +166,8 @@ fn compile_deployment(
                     api_key_required: method.api_key_required,
                     operation_name: method.operation_name.as_deref().map(Into::into),
                     integration,
+                    throttle_key: format!("{}/{}", resource.path, method.http_method).into(),
+                    limits: method_limits.unwrap_or_default(),
                 },
             );
         }
@@ -175,6 +191,7 @@ fn compile_deployment(
             .map(|t| t.as_str().into())
             .collect(),
         execute_api_endpoint_disabled: api.disable_execute_api_endpoint,
+        api_key_source: api.api_key_source,
         canary: None,
         gateway_responses: crate::gateway::compile(definition, variables, errors),
     }

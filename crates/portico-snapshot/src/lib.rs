@@ -7,10 +7,12 @@
 //! change that affects traffic (deployments, stage updates) and at start-up; the data plane
 //! only reads. This crate must never reach the store.
 
+pub mod clients;
 pub mod compile;
 pub mod context;
 pub mod gateway;
 pub mod integration;
+pub mod limits;
 pub mod live;
 pub mod route;
 pub mod validation;
@@ -48,6 +50,8 @@ pub struct StageSnapshot {
     pub variables: Vec<(Box<str>, Box<str>)>,
     /// `binaryMediaTypes` of the deployed API.
     pub binary_media_types: Vec<Box<str>>,
+    /// Where API keys come from (`apiKeySource` of the deployed API).
+    pub api_key_source: portico_model::ApiKeySource,
     /// `disableExecuteApiEndpoint` of the deployed API: the default endpoint refuses calls.
     pub execute_api_endpoint_disabled: bool,
     /// The canary deployment and its share of traffic, if the stage has one.

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::{ArcSwap, Guard};
 
+use crate::clients::ClientLimits;
 use crate::{Snapshot, StageSnapshot};
 
 /// Holds the current [`Snapshot`]. The data plane calls [`Live::load`] once per request;
@@ -11,6 +12,8 @@ use crate::{Snapshot, StageSnapshot};
 #[derive(Debug, Default)]
 pub struct Live {
     current: ArcSwap<Snapshot>,
+    /// API keys, usage plans and the account bucket (account-wide, not per stage).
+    clients: ArcSwap<ClientLimits>,
     // Publishing is read-modify-write of the whole map; one writer at a time keeps
     // concurrent publishes from losing each other's stages. Readers never take it.
     writer: Mutex<()>,
@@ -27,6 +30,16 @@ impl Live {
     /// The current snapshot as an owned pointer (lock-free, one reference-count increment).
     pub fn load_full(&self) -> Arc<Snapshot> {
         self.current.load_full()
+    }
+
+    /// The current keys, plans and account bucket (lock-free).
+    pub fn clients(&self) -> Guard<Arc<ClientLimits>> {
+        self.clients.load()
+    }
+
+    /// Replaces the keys, plans and account bucket.
+    pub fn publish_clients(&self, clients: ClientLimits) {
+        self.clients.store(Arc::new(clients));
     }
 
     /// Installs or replaces one stage.

@@ -56,6 +56,10 @@ pub struct MethodRoute {
     /// What the method's request validator checks, if it has one.
     pub validation: Option<crate::validation::RequestValidation>,
     pub integration: CompiledIntegration,
+    /// `/{resourcePath}/{METHOD}`: the key of usage-plan per-method throttles.
+    pub throttle_key: Box<str>,
+    /// Stage throttling and caching of the method.
+    pub limits: crate::limits::MethodLimits,
 }
 
 /// Path parameters of a match: names and byte ranges into the request path (still encoded).

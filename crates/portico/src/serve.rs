@@ -100,7 +100,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (credentials, origin) = credentials::resolve(given.as_deref(), &args.data_dir)?;
 
     let live = Arc::new(Live::default());
-    let report = publish::load_all(store.as_ref(), &live)
+    let gateway_limits = Arc::new(portico_limits::Limits::default());
+    let report = publish::load_all(store.as_ref(), &live, &gateway_limits)
         .await
         .context("loading deployed stages")?;
     for (stage, reason) in &report.failed {
@@ -151,10 +152,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let _ = worker.join();
         }
     });
-    let control_plane = ControlPlane::new(store, live, credentials);
-    let router = portico_control_plane::router(control_plane);
+    let control_plane = ControlPlane::new(store, live, gateway_limits, credentials);
+    let flusher = portico_control_plane::usage::spawn_flusher(control_plane.clone());
+    let router = portico_control_plane::router(control_plane.clone());
     let admin = axum::serve(admin_listener, router).with_graceful_shutdown(signalled(stopped));
     let (admin_result, data_result) = tokio::join!(admin, data_task);
+    flusher.abort();
+    // Requests counted since the last tick reach the store before the process exits.
+    if let Err(err) = portico_control_plane::usage::flush_all(&control_plane).await {
+        tracing::warn!(error = %err, "final usage flush failed");
+    }
     admin_result.context("control plane failed")?;
     data_result.context("data plane failed")?;
     Ok(())

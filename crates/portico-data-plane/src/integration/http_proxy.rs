@@ -23,12 +23,14 @@ use crate::upstream::{Backends, Outgoing, Received, UpstreamError, pool};
 /// Largest request or response payload, as on AWS (10 MB).
 pub const MAX_PAYLOAD_BYTES: u64 = 10 * 1024 * 1024;
 
-/// Proxies the request to the backend and streams the answer to the client.
+/// Proxies the request to the backend and streams the answer to the client, or with
+/// `buffer` returns it whole (for the cache).
 pub async fn invoke(
     invocation: &Invocation<'_>,
     backends: &Backends,
     target: &HttpTarget,
     mut client: Client<'_>,
+    buffer: bool,
 ) -> Result<Handled, Reject> {
     let head = invocation.head;
     if matches!(head.framing, Framing::Length(length) if length > MAX_PAYLOAD_BYTES) {
@@ -131,8 +133,70 @@ pub async fn invoke(
         }
     };
     client_conn.scratch = request;
+    if buffer {
+        return tokio::time::timeout(
+            target.timeout,
+            buffer_response(invocation, target, received),
+        )
+        .await
+        .map_err(|_| Reject::new(GatewayResponseType::IntegrationTimeout))?
+        .map(Handled::Full);
+    }
     let keep_alive = keep_alive && body.is_done();
     relay_response(invocation, target, received, client_conn, keep_alive).await
+}
+
+/// Reads the backend's whole response, with the same header rules as the relay.
+async fn buffer_response(
+    invocation: &Invocation<'_>,
+    target: &HttpTarget,
+    received: Received,
+) -> Result<http::Response<Bytes>, Reject> {
+    let Received {
+        mut conn,
+        head: response,
+        head_bytes,
+    } = received;
+    let status = StatusCode::from_u16(response.status).map_err(|_| {
+        Reject::with_cause(
+            GatewayResponseType::ApiConfigurationError,
+            "backend sent an invalid status code",
+        )
+    })?;
+    let bodiless = status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || invocation.head.method == http::Method::HEAD;
+    let framing = if bodiless {
+        Framing::Empty
+    } else {
+        response.framing
+    };
+    let mut reader = BodyReader::new(framing);
+    let body = reader
+        .read_to_end(&mut conn, MAX_PAYLOAD_BYTES)
+        .await
+        .map_err(|err| Reject::with_cause(GatewayResponseType::ApiConfigurationError, err))?;
+    if response.keep_alive && reader.is_done() {
+        pool::checkin(&target.pool_key, conn);
+    }
+    let mut out = http::Response::new(body);
+    *out.status_mut() = status;
+    let headers = out.headers_mut();
+    for (name, value) in response.headers(&head_bytes) {
+        let name = match headers::response_rule(name) {
+            ResponseRule::Keep => name,
+            ResponseRule::Remap(remapped) => remapped,
+            ResponseRule::Drop => continue,
+        };
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name),
+            http::HeaderValue::from_bytes(value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    Ok(out)
 }
 
 /// Writes the backend's response head and body to the client.

@@ -24,7 +24,7 @@ pub async fn invoke(
 ) -> Result<Handled, Reject> {
     match &invocation.route.integration {
         CompiledIntegration::HttpProxy(target) => {
-            http_proxy::invoke(invocation, backends, target, client).await
+            http_proxy::invoke(invocation, backends, target, client, false).await
         }
         CompiledIntegration::Http {
             target,
@@ -45,6 +45,28 @@ pub async fn invoke(
         CompiledIntegration::Misconfigured { reason } => Err(Reject::with_cause(
             GatewayResponseType::ApiConfigurationError,
             format!("Execution failed due to configuration error: {reason}"),
+        )),
+    }
+}
+
+/// Runs the integration and returns the whole response (for the cache): `HTTP_PROXY`
+/// responses are read into memory instead of streamed.
+pub async fn invoke_buffered(
+    invocation: &Invocation<'_>,
+    backends: &Backends,
+    client: Client<'_>,
+) -> Result<::http::Response<bytes::Bytes>, Reject> {
+    let handled = match &invocation.route.integration {
+        CompiledIntegration::HttpProxy(target) => {
+            http_proxy::invoke(invocation, backends, target, client, true).await?
+        }
+        _ => invoke(invocation, backends, client).await?,
+    };
+    match handled {
+        Handled::Full(response) => Ok(response),
+        Handled::Streamed { .. } => Err(Reject::with_cause(
+            GatewayResponseType::IntegrationFailure,
+            "a buffered integration streamed its response",
         )),
     }
 }

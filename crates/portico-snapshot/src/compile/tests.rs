@@ -81,6 +81,7 @@ fn compile_one(def: &ApiDefinition, stage: &Stage) -> Result<StageSnapshot, Vec<
         deployment_id: "d1",
         stage,
         canary_definition: None,
+        limits: None,
     })
 }
 
@@ -240,6 +241,7 @@ fn canary_gets_its_own_routes_and_variables() {
         deployment_id: "d1",
         stage: &stage,
         canary_definition: Some(&def),
+        limits: None,
     })
     .unwrap();
     let canary = snapshot.canary.as_ref().unwrap();

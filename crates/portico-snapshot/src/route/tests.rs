@@ -23,6 +23,8 @@ fn table(routes: &[(&str, HttpMethod)]) -> RouteTable {
                 operation_name: None,
                 validation: None,
                 integration: CompiledIntegration::Unsupported { kind: "MOCK" },
+                throttle_key: format!("{path}/{verb}").into(),
+                limits: Default::default(),
             },
         );
     }
