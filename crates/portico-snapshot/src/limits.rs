@@ -34,6 +34,8 @@ pub struct CachePolicy {
     pub key_parameters: Vec<CacheKeyParameter>,
     pub require_authorization: bool,
     pub unauthorized_strategy: UnauthorizedCacheControlHeaderStrategy,
+    /// Only GET requests use the cache (an `ANY` method cached by the GET default).
+    pub get_only: bool,
 }
 
 /// A request value that is part of the cache key (`Integration.cacheKeyParameters`).
@@ -111,10 +113,14 @@ fn cache_policy(
     if !stage.cache_cluster_enabled {
         return None;
     }
-    let enabled = match setting {
-        Some(setting) if own_entry => setting.caching_enabled,
-        Some(setting) if setting.caching_enabled => true,
-        _ => scope.method == HttpMethod::Get,
+    let (enabled, get_only) = match setting {
+        Some(setting) if own_entry => (setting.caching_enabled, false),
+        Some(setting) if setting.caching_enabled => (true, false),
+        // The GET default also covers GET requests to an ANY method.
+        _ => (
+            matches!(scope.method, HttpMethod::Get | HttpMethod::Any),
+            scope.method == HttpMethod::Any,
+        ),
     };
     let ttl_seconds = setting.map_or(300, |setting| setting.cache_ttl_in_seconds);
     if !enabled || ttl_seconds <= 0 {
@@ -140,6 +146,7 @@ fn cache_policy(
             .collect(),
         require_authorization: setting.require_authorization_for_cache_control,
         unauthorized_strategy: setting.unauthorized_cache_control_header_strategy,
+        get_only,
     })
 }
 

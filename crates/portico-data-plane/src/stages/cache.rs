@@ -32,6 +32,9 @@ pub async fn serve(
     backends: &Backends,
     client: Client<'_>,
 ) -> Result<Handled, Reject> {
+    if policy.get_only && invocation.head.method != http::Method::GET {
+        return integration::invoke(invocation, backends, client).await;
+    }
     let key = cache_key(invocation, policy);
     let clock = monotonic();
     let mut warn = false;
@@ -93,6 +96,9 @@ fn wants_invalidation(invocation: &Invocation<'_>) -> bool {
 fn cache_key(invocation: &Invocation<'_>, policy: &CachePolicy) -> Vec<u8> {
     let mut key = Vec::with_capacity(64);
     key.extend_from_slice(policy.namespace.as_bytes());
+    // The request's own method: an ANY method serves several.
+    key.push(0);
+    key.extend_from_slice(invocation.head.method.as_str().as_bytes());
     for parameter in &policy.key_parameters {
         key.push(0);
         match parameter {

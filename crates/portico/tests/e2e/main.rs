@@ -8,6 +8,7 @@ mod data_plane;
 mod durability;
 mod fixtures;
 mod templates;
+mod usage;
 mod validation;
 
 use portico_test_support::Portico;
