@@ -18,6 +18,7 @@ mod deployments;
 pub mod error;
 mod gateway_responses;
 mod methods;
+mod metrics;
 mod models;
 pub mod publish;
 mod resources;
@@ -248,9 +249,13 @@ pub fn router(control_plane: ControlPlane) -> Router {
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation)
         .layer(middleware::from_fn_with_state(control_plane.clone(), auth::authenticate))
-        .with_state(control_plane);
-    Router::new()
+        .with_state(control_plane.clone());
+    let public = Router::new()
         .route("/ping", get(ping))
+        .route("/metrics", get(metrics::metrics))
+        .with_state(control_plane.clone());
+    Router::new()
+        .merge(public)
         .merge(operations)
         .layer(middleware::from_fn(request_id))
 }

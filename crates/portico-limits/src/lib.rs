@@ -34,6 +34,18 @@ pub struct Limits {
     caches: Mutex<HashMap<StageKey, SizedCache>>,
 }
 
+/// Counters of one stage cache (`CacheHitCount`, `CacheMissCount` and size).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheStats {
+    pub api_id: String,
+    pub stage: String,
+    pub hits: u64,
+    pub misses: u64,
+    pub entries: u64,
+    pub bytes: u64,
+    pub capacity_bytes: u64,
+}
+
 /// (API id, stage name).
 type StageKey = (String, String);
 /// A stage cache with the byte capacity it was built for.
@@ -132,6 +144,29 @@ impl Limits {
         if let Some((_, cache)) = lock(&self.caches).get(&(api_id.to_owned(), stage.to_owned())) {
             cache.flush();
         }
+    }
+
+    /// Hit, miss, entry and byte counts of every stage cache, for metrics.
+    pub fn cache_stats(&self) -> Vec<CacheStats> {
+        let caches = lock(&self.caches);
+        let mut stats: Vec<CacheStats> = caches
+            .iter()
+            .map(|((api_id, stage), (capacity, cache))| {
+                let (hits, misses) = cache.stats();
+                let (entries, bytes) = cache.usage();
+                CacheStats {
+                    api_id: api_id.clone(),
+                    stage: stage.clone(),
+                    hits,
+                    misses,
+                    entries,
+                    bytes,
+                    capacity_bytes: *capacity,
+                }
+            })
+            .collect();
+        stats.sort_by(|a, b| (&a.api_id, &a.stage).cmp(&(&b.api_id, &b.stage)));
+        stats
     }
 
     /// Drops a stage's cache (stage deleted or caching turned off).

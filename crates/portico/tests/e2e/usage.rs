@@ -422,6 +422,24 @@ async fn cache_serves_hits_by_key_and_respects_ttl_flush_and_verbs() {
         6,
         "FlushStageCache empties the cache"
     );
+
+    let metrics = client()
+        .get(format!("{}/metrics", portico.admin_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let labels = format!("{{api_id=\"{}\",stage=\"dev\"}}", api.id);
+    assert!(
+        metrics.contains(&format!("portico_cache_hits_total{labels} 2\n")),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!("portico_cache_misses_total{labels} 5\n")),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
