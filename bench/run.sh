@@ -26,5 +26,6 @@ CANDIDATE_NAME=portico \
 CANDIDATE_CMD="exec $binary serve --listen 127.0.0.1:8080 --admin-listen 127.0.0.1:9090 --data-dir $data_dir --root-credentials AKIABENCHROOT0000001:bench/secret/key/0123456789abcdefghijkl" \
 CANDIDATE_URL=http://127.0.0.1:8080/bench/hello \
 CANDIDATE_HEADERS="Host: $api_id.execute-api.localhost" \
+CANDIDATE_EXTRA="keyed=http://127.0.0.1:8080/bench/keyed/hello|x-api-key: benchkey0123456789abcdefghij;cached=http://127.0.0.1:8080/cached/hello" \
 RUST_LOG=warn \
 "$harness" "$@"

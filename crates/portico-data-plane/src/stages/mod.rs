@@ -1,5 +1,6 @@
-//! The pipeline's stages, in AWS's order (see `pipeline.rs`). Later stages (WAF, resource
-//! policy, authorizers, API keys, throttling, validation, cache) join here as they are built.
+//! The pipeline's stages, in AWS's order (see `pipeline.rs`): route, API key + throttling +
+//! quota (`usage`), request validation, cache. WAF, resource policies and authorizers join
+//! here as they are built.
 
 pub mod cache;
 pub mod request_validation;
