@@ -104,6 +104,10 @@ impl ControlPlane {
 
 /// The admin listener's router: `/ping` unauthenticated, every AWS operation behind SigV4.
 pub fn router(control_plane: ControlPlane) -> Router {
+    let public = Router::new()
+        .route("/ping", get(ping))
+        .route("/metrics", get(metrics::metrics))
+        .with_state(control_plane.clone());
     let operations = Router::new()
         .route("/restapis", post(rest_apis::create_rest_api).get(rest_apis::get_rest_apis))
         .route(
@@ -249,11 +253,7 @@ pub fn router(control_plane: ControlPlane) -> Router {
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation)
         .layer(middleware::from_fn_with_state(control_plane.clone(), auth::authenticate))
-        .with_state(control_plane.clone());
-    let public = Router::new()
-        .route("/ping", get(ping))
-        .route("/metrics", get(metrics::metrics))
-        .with_state(control_plane.clone());
+        .with_state(control_plane);
     Router::new()
         .merge(public)
         .merge(operations)

@@ -8,13 +8,23 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::header::CONTENT_TYPE;
 
+use portico_limits::CacheStats;
+
 use crate::ControlPlane;
+
+/// A metric family: name, type, help and how to read it from a cache's counters.
+type Family = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&CacheStats) -> u64,
+);
 
 /// Renders every metric.
 pub async fn metrics(State(control_plane): State<ControlPlane>) -> Response {
     let mut out = String::new();
     let stats = control_plane.limits().cache_stats();
-    let families: [(&str, &str, &str, fn(&portico_limits::CacheStats) -> u64); 5] = [
+    let families: [Family; 5] = [
         (
             "portico_cache_hits_total",
             "counter",

@@ -37,13 +37,13 @@ async fn create_key(admin: &AdminClient, value: &str) -> (String, String) {
             Some(json!({"name": "k", "enabled": true, "value": value})),
         )
         .await;
-    (key["id"].as_str().unwrap().to_owned(), value.to_owned())
+    (key["id"].as_str().expect("key id").to_owned(), value.to_owned())
 }
 
 /// Creates a usage plan covering `stages` and adds `key_id` to it; returns the plan id.
 async fn plan_with_key(admin: &AdminClient, plan: Value, key_id: &str) -> String {
     let plan = admin.expect(201, "POST", "/usageplans", Some(plan)).await;
-    let plan_id = plan["id"].as_str().unwrap().to_owned();
+    let plan_id = plan["id"].as_str().expect("plan id").to_owned();
     admin
         .expect(
             201,
@@ -60,9 +60,9 @@ async fn get(portico: &Portico, api: &Api, stage: &str, key: Option<&str>) -> (u
     if let Some(key) = key {
         request = request.header("x-api-key", key);
     }
-    let response = request.send().await.unwrap();
+    let response = request.send().await.expect("answer");
     let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
+    (status, response.text().await.expect("body"))
 }
 
 #[tokio::test]
@@ -288,7 +288,7 @@ async fn quota_is_enforced_reported_adjusted_and_survives_a_restart() {
 fn chrono_today() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
+        .expect("after 1970")
         .as_secs() as i64;
     portico_limits::quota::date_of(now)
 }
@@ -357,7 +357,7 @@ async fn fetch(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = request.send().await.unwrap();
+    let response = request.send().await.expect("answer");
     assert_eq!(response.status(), 200);
     response
 }
