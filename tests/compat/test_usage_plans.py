@@ -39,6 +39,16 @@ def staged_api(apigw, api):
     return api
 
 
+def delete_plan(apigw, plan_id):
+    """Unbinds the plan's stages (AWS refuses to delete a bound plan), then deletes it."""
+    plan = apigw.get_usage_plan(usagePlanId=plan_id)
+    operations = [{"op": "remove", "path": "/apiStages", "value": f"{s['apiId']}:{s['stage']}"}
+                  for s in plan.get("apiStages", [])]
+    if operations:
+        apigw.update_usage_plan(usagePlanId=plan_id, patchOperations=operations)
+    apigw.delete_usage_plan(usagePlanId=plan_id)
+
+
 @pytest.fixture
 def cleanup(apigw):
     """Collects ("key"|"plan", id) pairs and deletes them after the test."""
@@ -49,7 +59,7 @@ def cleanup(apigw):
             if kind == "key":
                 apigw.delete_api_key(apiKey=ident)
             else:
-                apigw.delete_usage_plan(usagePlanId=ident)
+                delete_plan(apigw, ident)
         except apigw.exceptions.NotFoundException:
             pass
 
@@ -220,7 +230,12 @@ def test_usage_plan_create_get_list_delete(apigw, staged_api, cleanup):
     listed = [p["id"] for page in apigw.get_paginator("get_usage_plans").paginate(PaginationConfig={"PageSize": 1})
               for p in page["items"]]
     assert plan["id"] in listed
-    apigw.delete_usage_plan(usagePlanId=plan["id"])
+    with pytest.raises(apigw.exceptions.BadRequestException) as bound:
+        apigw.delete_usage_plan(usagePlanId=plan["id"])
+    assert error_of(bound)["Message"] == (
+        f"Cannot delete Usage Plan {plan['id']} because there are API Stages associated with it, "
+        f"including {api_id}:prod")
+    delete_plan(apigw, plan["id"])
     with pytest.raises(apigw.exceptions.NotFoundException) as missing:
         apigw.get_usage_plan(usagePlanId=plan["id"])
     assert error_of(missing)["Message"] == "Invalid Usage Plan ID specified"
@@ -366,7 +381,7 @@ def test_usage_plan_key_rules(apigw, staged_api, cleanup):
     assert sorted(p["id"] for p in apigw.get_usage_plans(keyId=key["id"])["items"]) == sorted([prod["id"], dev["id"]])
 
     # Deleting a plan releases its keys.
-    apigw.delete_usage_plan(usagePlanId=prod["id"])
+    delete_plan(apigw, prod["id"])
     assert [p["id"] for p in apigw.get_usage_plans(keyId=key["id"])["items"]] == [dev["id"]]
     with pytest.raises(apigw.exceptions.NotFoundException):
         apigw.get_usage_plan_keys(usagePlanId=prod["id"])

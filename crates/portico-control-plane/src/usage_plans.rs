@@ -133,6 +133,14 @@ pub async fn delete_usage_plan(
 ) -> Result<Response, ApiError> {
     for _ in 0..MAX_ATTEMPTS {
         let current = load_plan(&control_plane, &plan_id).await?;
+        // As on AWS, a plan still bound to stages cannot be deleted: remove its stages first.
+        if let Some(stage) = current.value.plan.api_stages.first() {
+            return Err(ApiError::BadRequest(format!(
+                "Cannot delete Usage Plan {plan_id} because there are API Stages associated with it, including {}:{}",
+                stage.api_id.as_deref().unwrap_or_default(),
+                stage.stage.as_deref().unwrap_or_default()
+            )));
+        }
         let writes = vec![
             Write::Delete {
                 key: typed::key::<StoredUsagePlan>("", &plan_id),
