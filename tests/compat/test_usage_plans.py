@@ -456,3 +456,18 @@ def test_account_defaults_and_updates(apigw):
             {"op": "replace", "path": "/throttleSettings/burstLimit", "value": "5000"},
         ])
     assert apigw.get_account()["throttleSettings"] == {"burstLimit": 5000, "rateLimit": 10000.0}
+
+
+def test_api_keys_and_usage_plans_are_taggable(apigw, staged_api, cleanup):
+    key = create_key(apigw, cleanup, name=unique("tagged"), tags={"team": "a"})
+    plan = create_plan(apigw, cleanup, name=unique("tagged"),
+                       apiStages=[{"apiId": staged_api["id"], "stage": "prod"}])
+    for arn in (f"arn:aws:apigateway:us-east-1::/apikeys/{key['id']}",
+                f"arn:aws:apigateway:us-east-1::/usageplans/{plan['id']}"):
+        apigw.tag_resource(resourceArn=arn, tags={"env": "test"})
+        assert apigw.get_tags(resourceArn=arn)["tags"].get("env") == "test"
+        apigw.untag_resource(resourceArn=arn, tagKeys=["env"])
+        assert "env" not in apigw.get_tags(resourceArn=arn)["tags"]
+    assert apigw.get_api_key(apiKey=key["id"])["tags"] == {"team": "a"}
+    with pytest.raises(apigw.exceptions.NotFoundException):
+        apigw.get_tags(resourceArn="arn:aws:apigateway:us-east-1::/apikeys/nosuchkey0")

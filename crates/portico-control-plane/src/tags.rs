@@ -1,4 +1,5 @@
-//! Tag operations on RestApis and Stages: GetTags, TagResource, UntagResource.
+//! Tag operations on RestApis, Stages, API keys and usage plans: GetTags, TagResource,
+//! UntagResource.
 
 use std::collections::BTreeMap;
 
@@ -7,8 +8,9 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::StatusCode;
 use portico_model::Stage;
+use portico_model::usage_plan::{ApiKey, StoredUsagePlan};
 use portico_model::wire::{parse_input, required};
-use portico_store::{Expect, StoreError, typed};
+use portico_store::{Document, Expect, StoreError, Versioned, typed};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -20,14 +22,20 @@ use crate::{ApiError, ControlPlane};
 enum Taggable {
     RestApi { api_id: String },
     Stage { api_id: String, stage_name: String },
+    ApiKey { key_id: String },
+    UsagePlan { plan_id: String },
 }
+
+const KEY_NOT_FOUND: &str = "Invalid API Key identifier specified";
+const PLAN_NOT_FOUND: &str = "Invalid Usage Plan ID specified";
 
 #[derive(Debug, Default, Deserialize)]
 struct TagResourceInput {
     tags: Option<BTreeMap<String, String>>,
 }
 
-/// Parses `arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`.
+/// Parses `arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`,
+/// `...::/apikeys/{id}` and `...::/usageplans/{id}`.
 fn parse_arn(arn: &str) -> Result<Taggable, ApiError> {
     let invalid = || ApiError::BadRequest(format!("Invalid ARN specified in the request: {arn}"));
     let rest = arn.strip_prefix("arn:").ok_or_else(invalid)?;
@@ -55,6 +63,12 @@ fn parse_arn(arn: &str) -> Result<Taggable, ApiError> {
             api_id: (*api_id).to_owned(),
             stage_name: (*stage_name).to_owned(),
         }),
+        ["apikeys", key_id] => Ok(Taggable::ApiKey {
+            key_id: (*key_id).to_owned(),
+        }),
+        ["usageplans", plan_id] => Ok(Taggable::UsagePlan {
+            plan_id: (*plan_id).to_owned(),
+        }),
         _ => Err(invalid()),
     }
 }
@@ -80,14 +94,61 @@ async fn read_tags(
                     .unwrap_or_default(),
             )
         }
+        Taggable::ApiKey { key_id } => Ok(load::<ApiKey>(control_plane, key_id, KEY_NOT_FOUND)
+            .await?
+            .value
+            .tags),
+        Taggable::UsagePlan { plan_id } => {
+            Ok(
+                load::<StoredUsagePlan>(control_plane, plan_id, PLAN_NOT_FOUND)
+                    .await?
+                    .value
+                    .plan
+                    .tags,
+            )
+        }
     }
+}
+
+async fn load<T: Document>(
+    control_plane: &ControlPlane,
+    id: &str,
+    not_found: &str,
+) -> Result<Versioned<T>, ApiError> {
+    typed::get::<T>(control_plane.store(), "", id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(not_found.into()))
+}
+
+/// Changes the tags of an account-wide record (API key, usage plan).
+async fn change_record_tags<T: Document>(
+    control_plane: &ControlPlane,
+    id: &str,
+    not_found: &str,
+    tags_of: fn(&mut T) -> &mut BTreeMap<String, String>,
+    change: &(dyn Fn(&mut BTreeMap<String, String>) + Sync),
+) -> Result<(), ApiError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let current = load::<T>(control_plane, id, not_found).await?;
+        let mut record = current.value;
+        let tags = tags_of(&mut record);
+        change(tags);
+        portico_model::tags::validate(tags)?;
+        let write = typed::put("", id, &record, Expect::Version(current.version))?;
+        match control_plane.store().commit(vec![write]).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(StoreError::Conflict(typed::key::<T>("", id)).into())
 }
 
 /// Applies `change` to the resource's tags and validates the result.
 async fn change_tags(
     control_plane: &ControlPlane,
     target: &Taggable,
-    change: impl Fn(&mut BTreeMap<String, String>),
+    change: impl Fn(&mut BTreeMap<String, String>) + Sync,
 ) -> Result<(), ApiError> {
     let finish = |tags: &mut Option<BTreeMap<String, String>>| -> Result<(), ApiError> {
         let mut current = tags.take().unwrap_or_default();
@@ -122,6 +183,26 @@ async fn change_tags(
                 }
             }
             Err(StoreError::Conflict(typed::key::<Stage>(api_id, stage_name)).into())
+        }
+        Taggable::ApiKey { key_id } => {
+            change_record_tags::<ApiKey>(
+                control_plane,
+                key_id,
+                KEY_NOT_FOUND,
+                |key| &mut key.tags,
+                &change,
+            )
+            .await
+        }
+        Taggable::UsagePlan { plan_id } => {
+            change_record_tags::<StoredUsagePlan>(
+                control_plane,
+                plan_id,
+                PLAN_NOT_FOUND,
+                |stored| &mut stored.plan.tags,
+                &change,
+            )
+            .await
         }
     }
 }
