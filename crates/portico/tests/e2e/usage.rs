@@ -37,7 +37,10 @@ async fn create_key(admin: &AdminClient, value: &str) -> (String, String) {
             Some(json!({"name": "k", "enabled": true, "value": value})),
         )
         .await;
-    (key["id"].as_str().expect("key id").to_owned(), value.to_owned())
+    (
+        key["id"].as_str().expect("key id").to_owned(),
+        value.to_owned(),
+    )
 }
 
 /// Creates a usage plan covering `stages` and adds `key_id` to it; returns the plan id.
@@ -528,4 +531,46 @@ async fn concurrent_misses_for_one_key_make_one_backend_call() {
     }
     assert!(bodies.windows(2).all(|pair| pair[0] == pair[1]));
     assert_eq!(backend.received().len(), 1);
+}
+
+#[tokio::test]
+async fn usage_counted_just_before_a_graceful_stop_is_kept() {
+    let mut portico = start().await;
+    let admin = portico.admin();
+    let api = mock_api(&admin, 200, "ok").await;
+    require_key(&admin, &api).await;
+    deploy(&admin, &api, "dev").await;
+    let (key_id, value) = create_key(&admin, "gracefulkey0123456789abcdef").await;
+    let plan_id = plan_with_key(
+        &admin,
+        json!({"name": "g", "apiStages": [{"apiId": api.id, "stage": "dev"}]}),
+        &key_id,
+    )
+    .await;
+    for _ in 0..7 {
+        assert_eq!(get(&portico, &api, "dev", Some(&value)).await.0, 200);
+    }
+    // No wait for the flusher's tick: shutdown writes what was counted.
+    let mut child = portico.terminate();
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits")
+        .expect("status");
+    assert!(status.success());
+    portico.restart().await;
+    let today = chrono_today();
+    let usage = portico
+        .admin()
+        .expect(
+            200,
+            "GET",
+            &format!("/usageplans/{plan_id}/usage?startDate={today}&endDate={today}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        usage["values"][&key_id],
+        json!([[7, 0]]),
+        "no quota: remaining is 0"
+    );
 }
