@@ -27,6 +27,18 @@ pub async fn create_deployment(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let input: CreateDeploymentInput = parse_input("createDeploymentInput", &body)?;
+    let deployment = deploy(&control_plane, &api_id, &input).await?;
+    Ok(json_response(StatusCode::CREATED, &deployment))
+}
+
+/// CreateDeployment's work, also used by `portico serve --import`.
+pub async fn deploy(
+    control_plane: &ControlPlane,
+    api_id: &str,
+    input: &CreateDeploymentInput,
+) -> Result<Deployment, ApiError> {
+    let control_plane = control_plane.clone();
+    let api_id = api_id.to_owned();
     if let Some(stage_name) = &input.stage_name {
         validate_stage_name(stage_name)?;
     }
@@ -146,7 +158,7 @@ pub async fn create_deployment(
                 if let Some(snapshot) = compiled {
                     publish::publish(&control_plane, snapshot);
                 }
-                return Ok(json_response(StatusCode::CREATED, &record.deployment));
+                return Ok(record.deployment);
             }
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),

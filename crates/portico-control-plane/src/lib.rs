@@ -14,12 +14,13 @@ pub mod auth;
 mod authorizers;
 pub mod client_limits;
 mod definitions;
-mod deployments;
+pub mod deployments;
 pub mod error;
 mod gateway_responses;
 mod methods;
 mod metrics;
 mod models;
+pub mod openapi;
 pub mod publish;
 mod resources;
 mod rest_apis;
@@ -115,7 +116,7 @@ pub fn router(control_plane: ControlPlane) -> Router {
             get(rest_apis::get_rest_api)
                 .patch(rest_apis::update_rest_api)
                 .delete(rest_apis::delete_rest_api)
-                .put(rest_apis::put_rest_api),
+                .put(openapi::put_rest_api),
         )
         .route("/restapis/{restapi_id}/resources", get(resources::get_resources))
         .route(
@@ -211,6 +212,10 @@ pub fn router(control_plane: ControlPlane) -> Router {
         .route(
             "/usageplans/{usageplan_id}/keys/{key_id}/usage",
             axum::routing::patch(usage::update_usage),
+        )
+        .route(
+            "/restapis/{restapi_id}/stages/{stage_name}/exports/{export_type}",
+            get(openapi::get_export),
         )
         .route(
             "/restapis/{restapi_id}/stages/{stage_name}/cache/data",

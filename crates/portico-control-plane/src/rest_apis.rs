@@ -19,7 +19,7 @@ use crate::definitions::{self, MAX_ATTEMPTS};
 use crate::wire::{QueryParams, empty_response, json_response, new_child_id, new_rest_api_id, now};
 use crate::{ApiError, ControlPlane};
 
-/// `POST /restapis` (and `?mode=import`, which OpenAPI import will serve).
+/// `POST /restapis` (and `?mode=import`: ImportRestApi).
 pub async fn create_rest_api(
     State(control_plane): State<ControlPlane>,
     Extension(_caller): Extension<Caller>,
@@ -28,9 +28,7 @@ pub async fn create_rest_api(
 ) -> Result<Response, ApiError> {
     let query = QueryParams::parse(query.as_deref());
     if query.get("mode") == Some("import") {
-        return Err(ApiError::BadRequest(
-            "ImportRestApi (OpenAPI import) is not supported by this Portico version".into(),
-        ));
+        return crate::openapi::import_rest_api(&control_plane, &query, &body).await;
     }
     let mut input: CreateRestApiInput = parse_input("createRestApiInput", &body)?;
     required("createRestApiInput.name", input.name.as_ref())?;
@@ -169,13 +167,6 @@ pub async fn update_rest_api(
     })
     .await?;
     Ok(json_response(StatusCode::OK, &api))
-}
-
-/// `PUT /restapis/{restapi_id}` (PutRestApi): served by OpenAPI import.
-pub async fn put_rest_api(Path(_api_id): Path<String>) -> Result<Response, ApiError> {
-    Err(ApiError::BadRequest(
-        "PutRestApi (OpenAPI import) is not supported by this Portico version".into(),
-    ))
 }
 
 /// `DELETE /restapis/{restapi_id}`: the API, its deployments and stages go together.

@@ -129,6 +129,11 @@ impl QueryParams {
             .collect()
     }
 
+    /// Every `(key, value)` pair, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// True if `key` is `true` (case-insensitive).
     pub fn flag(&self, key: &str) -> bool {
         self.get(key)

@@ -87,9 +87,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(redis) = &args.redis {
         bail!("--redis {redis}: shared limits and caches in Redis are not built yet");
     }
-    if !args.import.is_empty() {
-        bail!("--import: OpenAPI import is not built yet; create APIs through the control plane");
-    }
+    let imports = read_imports(&args.import)?;
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating data directory {}", args.data_dir.display()))?;
     let store: Arc<dyn Store> = Arc::new(
@@ -106,6 +104,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("loading deployed stages")?;
     for (stage, reason) in &report.failed {
         tracing::warn!(stage, reason, "stage cannot be served");
+    }
+    let control_plane = ControlPlane::new(store, Arc::clone(&live), gateway_limits, credentials);
+    let mut imported = Vec::new();
+    for (path, stage, bytes) in &imports {
+        let report =
+            portico_control_plane::openapi::import_and_deploy(&control_plane, bytes, stage)
+                .await
+                .map_err(|err| anyhow::anyhow!("--import {}: {err}", path.display()))?;
+        imported.push(report);
     }
 
     let workers = args
@@ -127,10 +134,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         &args,
         data_address,
         admin_address,
-        report.stages,
-        &credentials,
+        live.load().stage_count(),
+        control_plane.credentials(),
         origin,
     );
+    announce_imports(&imported, data_address);
 
     let (stop, stopped) = watch::channel(false);
     tokio::spawn(async move {
@@ -152,7 +160,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             let _ = worker.join();
         }
     });
-    let control_plane = ControlPlane::new(store, live, gateway_limits, credentials);
     let flusher = portico_control_plane::usage::spawn_flusher(control_plane.clone());
     let router = portico_control_plane::router(control_plane.clone());
     let admin = axum::serve(admin_listener, router).with_graceful_shutdown(signalled(stopped));
@@ -165,6 +172,67 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     admin_result.context("control plane failed")?;
     data_result.context("data plane failed")?;
     Ok(())
+}
+
+/// Reads every `--import FILE[:STAGE]` document up front, so a missing file fails the start.
+fn read_imports(specs: &[String]) -> anyhow::Result<Vec<(PathBuf, String, Vec<u8>)>> {
+    specs
+        .iter()
+        .map(|spec| {
+            let (path, stage) = split_import_spec(spec);
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("--import: reading {}", path.display()))?;
+            Ok((path, stage, bytes))
+        })
+        .collect()
+}
+
+/// `FILE[:STAGE]`; a colon followed by something path-like belongs to the file name.
+fn split_import_spec(spec: &str) -> (PathBuf, String) {
+    match spec.rsplit_once(':') {
+        Some((file, stage))
+            if !file.is_empty()
+                && !stage.is_empty()
+                && stage
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            (PathBuf::from(file), stage.to_owned())
+        }
+        _ => (PathBuf::from(spec), "dev".to_owned()),
+    }
+}
+
+/// Prints what `--import` created or updated and how to call it.
+fn announce_imports(imports: &[portico_control_plane::openapi::ImportReport], data: SocketAddr) {
+    let mut out = std::io::stdout().lock();
+    for report in imports {
+        let verb = if report.updated {
+            "Updated"
+        } else {
+            "Imported"
+        };
+        let _ = writeln!(
+            out,
+            "\n{verb} \"{}\" as API {}, deployed to stage {}:",
+            report.name, report.api_id, report.stage
+        );
+        let port = data.port();
+        for (method, path) in report.methods.iter().take(20) {
+            let _ = writeln!(
+                out,
+                "  {method:7} http://{}.execute-api.localhost:{port}/{}{path}",
+                report.api_id, report.stage
+            );
+        }
+        if report.methods.len() > 20 {
+            let _ = writeln!(out, "  … and {} more", report.methods.len() - 20);
+        }
+        for warning in &report.warnings {
+            let _ = writeln!(out, "  warning: {warning}");
+        }
+    }
+    let _ = out.flush();
 }
 
 /// Credentials from the environment when not given on the command line.
