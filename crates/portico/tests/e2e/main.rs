@@ -7,6 +7,7 @@ mod control_plane;
 mod data_plane;
 mod durability;
 mod fixtures;
+mod openapi;
 mod templates;
 mod usage;
 mod validation;
