@@ -36,6 +36,7 @@ fn pure_crates_have_no_io_or_async_dependencies() {
     for krate in [
         "portico-model",
         "portico-snapshot",
+        "portico-openapi",
         "portico-sigv4",
         "portico-vtl",
     ] {
