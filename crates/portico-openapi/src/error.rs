@@ -21,6 +21,9 @@ pub(crate) struct Warning {
     pub message: String,
 }
 
+/// How the message of an import failed by its warnings begins.
+pub(crate) const WARNINGS_HEADING: &str = "Warnings found during import:";
+
 // === impl ImportError ===
 
 impl ImportError {
@@ -35,7 +38,11 @@ impl ImportError {
 
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Errors found during import:\n\t{}", self.message)?;
+        // Warnings that failed an import (`failonwarnings`) carry their own heading.
+        if !self.message.starts_with(WARNINGS_HEADING) {
+            f.write_str("Errors found during import:\n\t")?;
+        }
+        f.write_str(&self.message)?;
         if !self.location.is_empty() {
             write!(f, " (at {})", self.location)?;
         }

@@ -50,6 +50,24 @@ pub fn parse(bytes: &[u8]) -> Result<Value, ImportError> {
     Ok(value)
 }
 
+/// Rejects values nested deeper than [`MAX_DEPTH`], without recursing, for documents that
+/// did not come through [`parse`].
+pub(crate) fn check_depth(document: &Value) -> Result<(), ImportError> {
+    let mut pending = vec![(document, 1usize)];
+    while let Some((value, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        if depth > MAX_DEPTH {
+            return Err(too_deep(String::new()));
+        }
+        pending.extend(children.map(|child| (child, depth + 1)));
+    }
+    Ok(())
+}
+
 fn too_deep(location: String) -> ImportError {
     ImportError::new(
         location,
@@ -204,6 +222,16 @@ mod tests {
         let yaml = format!("a: {}{}", "[".repeat(70), "]".repeat(70));
         let err = parse(yaml.as_bytes()).unwrap_err();
         assert!(err.message.contains("nested too deeply"), "{}", err.message);
+    }
+
+    #[test]
+    fn depth_of_built_values_is_checked_without_recursion() {
+        let mut value = json!(1);
+        for _ in 0..MAX_DEPTH {
+            value = json!([value]);
+        }
+        assert!(check_depth(&value).is_ok());
+        assert!(check_depth(&json!({"a": value})).is_err());
     }
 
     #[test]

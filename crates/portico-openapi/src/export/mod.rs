@@ -206,21 +206,4 @@ fn iso_date_time(epoch_seconds: i64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deployment_dates_format_as_iso_8601() {
-        assert_eq!(iso_date_time(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso_date_time(1_714_566_600), "2024-05-01T12:30:00Z");
-        assert_eq!(iso_date_time(951_782_400), "2000-02-29T00:00:00Z");
-    }
-
-    #[test]
-    fn extensions_parameter_is_parsed() {
-        let parsed = ExportExtensions::parse("integrations, authorizers,postman");
-        assert!(parsed.integrations() && parsed.authorizers() && !parsed.validators());
-        assert!(ExportExtensions::parse("apigateway").validators());
-        assert_eq!(ExportExtensions::parse(""), ExportExtensions::default());
-    }
-}
+mod tests;

@@ -20,7 +20,7 @@ use portico_model::rest_api::{CreateRestApiInput, EndpointType};
 use portico_model::{ApiDefinition, HttpMethod, ModelError, ResourceId, RestApiId};
 use serde_json::Value;
 
-use crate::error::{ImportError, Warning};
+use crate::error::{ImportError, WARNINGS_HEADING, Warning};
 use crate::node::Node;
 
 /// How `basePath` (Swagger 2) or the path of `servers[0].url` (OpenAPI 3) shapes resource
@@ -164,6 +164,7 @@ pub fn import(
     ids: &mut dyn FnMut(IdKind) -> String,
     now: i64,
 ) -> Result<Imported, ImportError> {
+    crate::parse::check_depth(document)?;
     let flavor = Flavor::detect(document)?;
     let settings = api::read(document, flavor)?;
     let name = settings.name.clone().ok_or_else(|| {
@@ -203,6 +204,7 @@ pub fn put(
     options: &ImportOptions,
     ids: &mut dyn FnMut(IdKind) -> String,
 ) -> Result<Imported, ImportError> {
+    crate::parse::check_depth(document)?;
     let flavor = Flavor::detect(document)?;
     let settings = api::read(document, flavor)?;
     let base = match mode {
@@ -327,7 +329,7 @@ impl<'a> Importer<'a> {
             let all: Vec<String> = self.warnings.iter().map(ToString::to_string).collect();
             return Err(ImportError::new(
                 first.location.clone(),
-                format!("Warnings found during import:\n\t{}", all.join("\n\t")),
+                format!("{WARNINGS_HEADING}\n\t{}", all.join("\n\t")),
             ));
         }
         Ok(Imported {

@@ -3,6 +3,7 @@
 
 mod bad_documents;
 mod common;
+mod examples;
 mod fixtures;
 mod put;
 mod round_trip;
