@@ -159,6 +159,7 @@ pub async fn delete_api_key(
         match control_plane.store().commit(writes).await {
             Ok(()) => {
                 client_limits::republish(&control_plane).await?;
+                control_plane.limits().forget_key_usage(&key_id);
                 return Ok(empty_response(StatusCode::ACCEPTED));
             }
             Err(StoreError::Conflict(_)) => continue,

@@ -15,8 +15,12 @@ use crate::{ApiError, ControlPlane};
 pub const ACCOUNT_RECORD_ID: &str = "account";
 
 /// Reloads keys, plans, plan keys and account settings from the store and publishes them.
+/// Republishes run one at a time, each reading after the previous one published, so a slow
+/// one can never put back an index older than a change already published (a disabled key
+/// must stay disabled).
 pub(crate) async fn republish(control_plane: &ControlPlane) -> Result<(), ApiError> {
-    load(
+    let _in_order = control_plane.republish_lock().lock().await;
+    publish_index(
         control_plane.store(),
         control_plane.live(),
         control_plane.limits(),
@@ -25,9 +29,23 @@ pub(crate) async fn republish(control_plane: &ControlPlane) -> Result<(), ApiErr
     Ok(())
 }
 
-/// Loads everything the index needs, resumes stored usage into counters that do not exist
-/// yet (start-up), and publishes the index.
+/// Start-up: resumes stored usage into counters, then publishes the index.
 pub async fn load(store: &dyn Store, live: &Live, limits: &Limits) -> Result<(), StoreError> {
+    for record in store.list_all(Kind::Usage).await? {
+        let plan_id = record.key.scope.clone();
+        let key_id = record.key.id.clone();
+        let usage = typed::decode::<UsageRecord>(record)?.value;
+        limits.resume_usage(
+            &plan_id,
+            &key_id,
+            UsageCounter::resume(usage.quota_period_start, usage.quota_used),
+        );
+    }
+    publish_index(store, live, limits).await
+}
+
+/// Reads keys, plans, plan keys and the account and publishes the index built from them.
+async fn publish_index(store: &dyn Store, live: &Live, limits: &Limits) -> Result<(), StoreError> {
     let keys: Vec<ApiKey> = typed::list_all::<ApiKey>(store)
         .await?
         .into_iter()
@@ -47,16 +65,6 @@ pub async fn load(store: &dyn Store, live: &Live, limits: &Limits) -> Result<(),
         .await?
         .map(|record| record.value)
         .unwrap_or_default();
-    for record in store.list_all(Kind::Usage).await? {
-        let plan_id = record.key.scope.clone();
-        let key_id = record.key.id.clone();
-        let usage = typed::decode::<UsageRecord>(record)?.value;
-        limits.resume_usage(
-            &plan_id,
-            &key_id,
-            UsageCounter::resume(usage.quota_period_start, usage.quota_used),
-        );
-    }
     let index = ClientLimits::compile(
         &ClientLimitsInput {
             keys: &keys,

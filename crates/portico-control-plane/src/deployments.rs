@@ -39,6 +39,8 @@ pub async fn deploy(
 ) -> Result<Deployment, ApiError> {
     let control_plane = control_plane.clone();
     let api_id = api_id.to_owned();
+    // Stage publishes happen in commit order (see `ControlPlane::stage_lock`).
+    let _in_order = control_plane.stage_lock().lock().await;
     if let Some(stage_name) = &input.stage_name {
         validate_stage_name(stage_name)?;
     }

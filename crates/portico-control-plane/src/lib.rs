@@ -59,6 +59,12 @@ struct Inner {
     live: Arc<Live>,
     limits: Arc<Limits>,
     credentials: RootCredentials,
+    /// Orders republishes of the key and plan index (see `client_limits::republish`).
+    republish: tokio::sync::Mutex<()>,
+    /// Held by writes that publish stages, from reading to publishing, so that snapshots are
+    /// published in commit order and a slow write can never put back an older stage (or
+    /// one deleted meanwhile).
+    stages: tokio::sync::Mutex<()>,
 }
 
 // === impl ControlPlane ===
@@ -78,8 +84,20 @@ impl ControlPlane {
                 live,
                 limits,
                 credentials,
+                republish: tokio::sync::Mutex::new(()),
+                stages: tokio::sync::Mutex::new(()),
             }),
         }
+    }
+
+    /// Held by every write that publishes or removes stages.
+    pub(crate) fn stage_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.stages
+    }
+
+    /// Held while the key and plan index is rebuilt and published.
+    pub(crate) fn republish_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.republish
     }
 
     /// Buckets, usage counters and stage caches.

@@ -13,19 +13,34 @@ use portico_store::{Store, StoreError, typed};
 
 use crate::{ApiError, ControlPlane};
 
-/// Compiles `stage` against its deployment and, if it has one, its canary deployment.
+/// A stage change that compiles: what [`publish`] compiles again, with live limiter state,
+/// once the change is committed.
+pub(crate) struct Checked {
+    stage: Stage,
+    main: DeploymentRecord,
+    canary: Option<DeploymentRecord>,
+}
+
+/// Checks that `stage` compiles against its deployment and, if it has one, its canary
+/// deployment. Touches no live state: buckets and caches change only in [`publish`], after
+/// the commit, so a change that fails to commit changes nothing.
 pub(crate) fn compile(
-    control_plane: &ControlPlane,
+    _control_plane: &ControlPlane,
     stage: &Stage,
     deployment: &DeploymentRecord,
     canary: Option<&DeploymentRecord>,
-) -> Result<StageSnapshot, ApiError> {
+) -> Result<Checked, ApiError> {
     compile_definitions(
         stage,
         deployment,
         canary.map(|record| &record.definition),
-        Some(control_plane.limits()),
+        None,
     )
+    .map(|_| Checked {
+        stage: stage.clone(),
+        main: deployment.clone(),
+        canary: canary.cloned(),
+    })
     .map_err(|errors| {
         let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
         ApiError::BadRequest(format!(
@@ -78,20 +93,46 @@ pub(crate) async fn canary_deployment(
     }
 }
 
-/// Compiles a stage from the store's current deployments.
+/// Checks a stage against the store's current deployments.
 pub(crate) async fn compile_stored(
     control_plane: &ControlPlane,
     api_id: &str,
     stage: &Stage,
-) -> Result<StageSnapshot, ApiError> {
+) -> Result<Checked, ApiError> {
     let main = deployment(control_plane, api_id, stage.deployment_id.as_str()).await?;
     let canary = canary_deployment(control_plane, api_id, stage).await?;
     compile(control_plane, stage, &main, canary.as_ref())
 }
 
-/// Swaps a compiled stage in.
-pub(crate) fn publish(control_plane: &ControlPlane, snapshot: StageSnapshot) {
-    control_plane.live().publish_stage(Arc::new(snapshot));
+/// Compiles a committed stage change with live buckets and caches and swaps it in.
+pub(crate) fn publish(control_plane: &ControlPlane, checked: Checked) {
+    let Checked {
+        stage,
+        main,
+        canary,
+    } = checked;
+    let api_id = main.definition.rest_api.id.as_str().to_owned();
+    if !stage.cache_cluster_enabled {
+        // Turning the cache off frees its memory; turning it on again starts empty, as on AWS.
+        control_plane
+            .limits()
+            .drop_cache(&api_id, &stage.stage_name);
+    }
+    match compile_definitions(
+        &stage,
+        &main,
+        canary.as_ref().map(|record| &record.definition),
+        Some(control_plane.limits()),
+    ) {
+        Ok(snapshot) => control_plane.live().publish_stage(Arc::new(snapshot)),
+        // The same input compiled a moment ago; only a bug gets here.
+        Err(errors) => tracing::error!(
+            api_id,
+            stage = stage.stage_name,
+            ?errors,
+            "a checked stage failed to compile"
+        ),
+    }
 }
 
 /// What start-up loading found.

@@ -174,6 +174,8 @@ pub async fn delete_rest_api(
     State(control_plane): State<ControlPlane>,
     Path(api_id): Path<String>,
 ) -> Result<Response, ApiError> {
+    // Stage publishes happen in commit order (see `ControlPlane::stage_lock`).
+    let _in_order = control_plane.stage_lock().lock().await;
     for _ in 0..MAX_ATTEMPTS {
         let current = definitions::load(&control_plane, &api_id).await?;
         let writes = vec![
@@ -193,6 +195,7 @@ pub async fn delete_rest_api(
         match control_plane.store().commit(writes).await {
             Ok(()) => {
                 control_plane.live().remove_api(&api_id);
+                control_plane.limits().drop_api_caches(&api_id);
                 return Ok(empty_response(StatusCode::ACCEPTED));
             }
             Err(StoreError::Conflict(_)) => continue,

@@ -33,6 +33,8 @@ pub async fn create_stage(
     Path(api_id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    // Stage publishes happen in commit order (see `ControlPlane::stage_lock`).
+    let _in_order = control_plane.stage_lock().lock().await;
     for _ in 0..MAX_ATTEMPTS {
         let input: CreateStageInput = parse_input("createStageInput", &body)?;
         let api = definitions::load(&control_plane, &api_id).await?;
@@ -104,6 +106,8 @@ pub async fn update_stage(
     Path((api_id, stage_name)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    // Stage publishes happen in commit order (see `ControlPlane::stage_lock`).
+    let _in_order = control_plane.stage_lock().lock().await;
     let input: UpdateInput = parse_input("updateStageInput", &body)?;
     let operations = input.patch_operations.unwrap_or_default();
     for _ in 0..MAX_ATTEMPTS {
@@ -139,6 +143,8 @@ pub async fn delete_stage(
     State(control_plane): State<ControlPlane>,
     Path((api_id, stage_name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
+    // Stage publishes happen in commit order (see `ControlPlane::stage_lock`).
+    let _in_order = control_plane.stage_lock().lock().await;
     for _ in 0..MAX_ATTEMPTS {
         let api = definitions::load(&control_plane, &api_id).await?;
         let current = typed::get::<Stage>(control_plane.store(), &api_id, &stage_name)

@@ -60,13 +60,40 @@ pub fn spawn_flusher(control_plane: ControlPlane) -> tokio::task::JoinHandle<()>
 
 /// Writes every counter's new requests to the store.
 pub async fn flush_all(control_plane: &ControlPlane) -> Result<(), StoreError> {
+    flush_where(control_plane, |_| true).await
+}
+
+/// Writes the new requests of the counters whose plan id passes `selected`.
+async fn flush_where(
+    control_plane: &ControlPlane,
+    selected: impl Fn(&str) -> bool,
+) -> Result<(), StoreError> {
     let mut result = Ok(());
     for ((plan_id, key_id), counter) in control_plane.limits().usage_counters() {
+        if !selected(&plan_id) {
+            continue;
+        }
         if let Err(err) = flush_one(control_plane, &plan_id, &key_id, &counter, None).await {
             result = Err(err);
         }
     }
     result
+}
+
+/// Gives taken counts back to their counter unless the flush that took them committed —
+/// also when the flush is cancelled halfway (a dropped request, shutdown).
+struct Unflushed<'c> {
+    counter: &'c UsageCounter,
+    requests: u64,
+    committed: bool,
+}
+
+impl Drop for Unflushed<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.counter.unflush(self.requests);
+        }
+    }
 }
 
 /// Writes one counter; `remaining` also records an `UpdateUsage` adjustment.
@@ -78,21 +105,27 @@ async fn flush_one(
     remaining: Option<u64>,
 ) -> Result<(), StoreError> {
     let delta = counter.take_unflushed();
+    let mut taken = Unflushed {
+        counter,
+        requests: delta,
+        committed: false,
+    };
     if delta == 0 && remaining.is_none() {
         return Ok(());
     }
     let outcome = write_usage(control_plane, plan_id, key_id, counter, delta).await;
     match outcome {
-        Ok(true) => Ok(()),
+        Ok(true) => {
+            taken.committed = true;
+            Ok(())
+        }
         Ok(false) => {
             // The plan key is gone: its usage went with it.
+            taken.committed = true;
             control_plane.limits().forget_usage(plan_id, key_id);
             Ok(())
         }
-        Err(err) => {
-            counter.unflush(delta);
-            Err(err)
-        }
+        Err(err) => Err(err),
     }
 }
 
@@ -120,7 +153,7 @@ async fn write_usage(
         }
         if let Some(quota) = quota_of(&plan.value) {
             usage.quota_period_start = period_start(now, quota.period);
-            usage.quota_used = counter.used(&quota, now);
+            usage.quota_used = counter.used_signed(&quota, now);
         }
         let writes = vec![
             Write::Check {
@@ -161,7 +194,7 @@ pub async fn get_usage(
     }
     let plan = load_plan(&control_plane, &plan_id).await?;
     // Report what was counted up to now, not up to the last flush.
-    flush_all(&control_plane).await?;
+    flush_where(&control_plane, |plan| plan == plan_id).await?;
     let store = control_plane.store();
     let key_ids: Vec<String> = match query.get("keyId") {
         Some(key_id) => vec![key_id.to_owned()],
@@ -179,25 +212,32 @@ pub async fn get_usage(
             .await?
             .map(|record| record.value)
             .unwrap_or_default();
-        let counter = control_plane.limits().usage(&plan_id, &key_id);
+        let counter = control_plane.limits().existing_usage(&plan_id, &key_id);
+        let day_count = |day: i64| usage.days.get(&date_of(day)).copied().unwrap_or(0);
+        let today = period_start(now, portico_limits::Period::Day);
         let days = (start..=end)
             .step_by(DAY as usize)
             .map(|day| {
-                let used = usage.days.get(&date_of(day)).copied().unwrap_or(0);
+                let used = day_count(day);
                 let remaining = quota.as_ref().map_or(0, |quota| {
                     let period = period_start(day, quota.period);
-                    if period == period_start(now, quota.period) {
-                        quota.limit.saturating_sub(counter.used(quota, now))
-                    } else {
-                        let mut spent: u64 = (period..=day)
-                            .step_by(DAY as usize)
-                            .map(|d| usage.days.get(&date_of(d)).copied().unwrap_or(0))
-                            .sum();
-                        if period_start(quota.set_at, quota.period) == period {
-                            spent += quota.offset;
-                        }
-                        quota.limit.saturating_sub(spent)
+                    if day >= today && period == period_start(now, quota.period) {
+                        // Today (and days to come in this period): what is left now.
+                        return counter.as_ref().map_or_else(
+                            || {
+                                quota
+                                    .limit
+                                    .saturating_sub(usage_in_period(quota, &usage, now))
+                            },
+                            |counter| counter.remaining(quota, now),
+                        );
                     }
+                    // A past day: what was left at its end.
+                    let mut spent: u64 = (period..=day).step_by(DAY as usize).map(day_count).sum();
+                    if period_start(quota.set_at, quota.period) == period {
+                        spent += quota.offset;
+                    }
+                    quota.limit.saturating_sub(spent)
                 });
                 [used, remaining]
             })
@@ -265,7 +305,7 @@ pub async fn update_usage(
         .map(|record| record.value)
         .unwrap_or_default();
     let used = usage.days.get(&date_of(today)).copied().unwrap_or(0);
-    let left = quota.limit.saturating_sub(counter.used(&quota, now));
+    let left = counter.remaining(&quota, now);
     Ok(json_response(
         StatusCode::OK,
         &Usage {
@@ -275,6 +315,15 @@ pub async fn update_usage(
             values: BTreeMap::from([(key_id, vec![[used, left]])]),
         },
     ))
+}
+
+/// Quota used in the current period according to the store (no live counter).
+fn usage_in_period(quota: &portico_limits::Quota, usage: &UsageRecord, now: i64) -> u64 {
+    if usage.quota_period_start == period_start(now, quota.period) {
+        u64::try_from(usage.quota_used).unwrap_or(0)
+    } else {
+        0
+    }
 }
 
 async fn load_plan(

@@ -158,6 +158,7 @@ pub async fn delete_usage_plan(
         match control_plane.store().commit(writes).await {
             Ok(()) => {
                 client_limits::republish(&control_plane).await?;
+                control_plane.limits().forget_plan_usage(&plan_id);
                 return Ok(empty_response(StatusCode::ACCEPTED));
             }
             Err(StoreError::Conflict(_)) => continue,
@@ -280,6 +281,7 @@ pub async fn delete_usage_plan_key(
         match control_plane.store().commit(vec![write]).await {
             Ok(()) => {
                 client_limits::republish(&control_plane).await?;
+                control_plane.limits().forget_usage(&plan_id, &key_id);
                 return Ok(empty_response(StatusCode::ACCEPTED));
             }
             Err(StoreError::Conflict(_)) => continue,

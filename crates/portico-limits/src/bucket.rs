@@ -18,9 +18,17 @@ pub trait Bucket: Send + Sync + std::fmt::Debug {
     fn try_acquire(&self, now: u64) -> bool;
     /// Gives back a token taken by a request that another bucket then refused.
     fn release(&self);
-    /// Changes rate and burst, keeping the bucket's state.
-    fn reconfigure(&self, throttle: Throttle);
+    /// Changes rate and burst at monotonic time `now`. Tokens owed are rescaled to the new
+    /// rate (and capped at the new burst), so raising a limit takes effect at once.
+    fn reconfigure(&self, throttle: Throttle, now: u64);
 }
+
+/// Longest interval between tokens (about 11.6 days): slower rates are this slow, so the
+/// arithmetic below never saturates into "unlimited".
+const MAX_INTERVAL: u64 = 1_000_000_000_000_000;
+
+/// Largest tolerance (about 31 years).
+const MAX_TOLERANCE: u64 = 1_000_000_000_000_000_000;
 
 /// The local GCRA bucket.
 #[derive(Debug)]
@@ -38,14 +46,27 @@ pub struct Gcra {
 impl Gcra {
     /// A full bucket.
     pub fn new(throttle: Throttle) -> Gcra {
-        let bucket = Gcra {
+        let (interval, tolerance) = parameters(throttle);
+        Gcra {
             tat: AtomicU64::new(0),
-            interval: AtomicU64::new(0),
-            tolerance: AtomicU64::new(0),
-        };
-        bucket.reconfigure(throttle);
-        bucket
+            interval: AtomicU64::new(interval),
+            tolerance: AtomicU64::new(tolerance),
+        }
     }
+}
+
+/// `(interval, tolerance)` in nanoseconds for a throttle.
+fn parameters(throttle: Throttle) -> (u64, u64) {
+    let interval = if throttle.rate > 0.0 && throttle.rate.is_finite() {
+        // At least one nanosecond, so absurd rates do not turn into "no tokens".
+        ((1e9 / throttle.rate) as u64).clamp(1, MAX_INTERVAL)
+    } else {
+        0
+    };
+    (
+        interval,
+        interval.saturating_mul(throttle.burst).min(MAX_TOLERANCE),
+    )
 }
 
 impl Bucket for Gcra {
@@ -80,16 +101,29 @@ impl Bucket for Gcra {
             });
     }
 
-    fn reconfigure(&self, throttle: Throttle) {
-        let interval = if throttle.rate > 0.0 && throttle.rate.is_finite() {
-            // At least one nanosecond, so absurd rates do not turn into "no tokens".
-            ((1e9 / throttle.rate) as u64).max(1)
-        } else {
-            0
-        };
-        self.interval.store(interval, Ordering::Relaxed);
-        self.tolerance
-            .store(interval.saturating_mul(throttle.burst), Ordering::Relaxed);
+    fn reconfigure(&self, throttle: Throttle, now: u64) {
+        let (interval, tolerance) = parameters(throttle);
+        let old_interval = self.interval.swap(interval, Ordering::AcqRel);
+        let old_tolerance = self.tolerance.swap(tolerance, Ordering::AcqRel);
+        if old_interval == interval && old_tolerance == tolerance {
+            return;
+        }
+        // The debt (how far the TAT runs ahead of now) is in the old rate's time: convert it
+        // to the new rate's, and never beyond the new burst. A bucket that had no rate is full.
+        let _ = self
+            .tat
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |tat| {
+                let debt = tat.saturating_sub(now);
+                let rescaled = if old_interval == 0 || interval == 0 {
+                    0
+                } else {
+                    u64::try_from(
+                        u128::from(debt) * u128::from(interval) / u128::from(old_interval),
+                    )
+                    .unwrap_or(u64::MAX)
+                };
+                Some(now.saturating_add(rescaled.min(tolerance)))
+            });
     }
 }
 
@@ -168,6 +202,52 @@ mod tests {
         assert!(!bucket.try_acquire(SECOND));
         bucket.release();
         assert!(bucket.try_acquire(SECOND));
+    }
+
+    #[test]
+    fn raising_a_drained_limit_takes_effect_at_once() {
+        let bucket = Gcra::new(Throttle {
+            rate: 1.0,
+            burst: 1000,
+        });
+        let start = 10 * SECOND;
+        assert_eq!(admitted(&bucket, start, 2000), 1000);
+        assert_eq!(admitted(&bucket, start, 1), 0);
+        bucket.reconfigure(
+            Throttle {
+                rate: 1000.0,
+                burst: 1000,
+            },
+            start,
+        );
+        // 1000 s of debt at 1 rps is 1 s at 1000 rps: within 10 ms, about 10 tokens return.
+        assert!((8..=11).contains(&admitted(&bucket, start + SECOND / 100, 100)));
+        bucket.reconfigure(
+            Throttle {
+                rate: 1000.0,
+                burst: 1000,
+            },
+            start,
+        );
+        assert_eq!(
+            admitted(&bucket, start + SECOND / 100, 100),
+            0,
+            "same settings keep the state"
+        );
+    }
+
+    #[test]
+    fn vanishing_rates_never_become_unlimited() {
+        let bucket = Gcra::new(Throttle {
+            rate: 1e-30,
+            burst: 1_000_000,
+        });
+        assert_eq!(admitted(&bucket, SECOND, 10), 10);
+        let tiny = Gcra::new(Throttle {
+            rate: 1e-30,
+            burst: 1,
+        });
+        assert_eq!(admitted(&tiny, SECOND, 10), 1);
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum Lookup {
     Hit(Arc<CachedResponse>),
     /// Nobody else is filling the key: this request calls the backend, then fills.
     Fill(FillGuard),
+    /// The fill this request waited for stored nothing (an error, an oversized or rejected
+    /// entry): call the backend directly, without queueing behind another fill.
+    Bypass,
 }
 
 /// The local cache of one stage.
@@ -104,12 +107,18 @@ impl LocalCache {
         )
     }
 
-    /// The entry for `key`, or the right to fill it; waits while another request fills it.
+    /// The entry for `key`, or the right to fill it; waits (once) while another request
+    /// fills it.
     pub async fn lookup(self: &Arc<Self>, key: &[u8], now: impl Fn() -> u64) -> Lookup {
+        let mut waited = false;
         loop {
             if let Some(hit) = self.get(key, now()) {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 return Lookup::Hit(hit);
+            }
+            if waited {
+                self.misses.fetch_add(1, Ordering::Relaxed);
+                return Lookup::Bypass;
             }
             let waiting = {
                 let mut filling = self
@@ -130,7 +139,10 @@ impl LocalCache {
                 }
             };
             match waiting {
-                Some(notified) => notified.await,
+                Some(notified) => {
+                    notified.await;
+                    waited = true;
+                }
                 None => {
                     self.misses.fetch_add(1, Ordering::Relaxed);
                     return Lookup::Fill(FillGuard {
@@ -224,6 +236,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn waiters_of_a_fill_that_stored_nothing_go_direct_together() {
+        let cache = Arc::new(LocalCache::new(1 << 20));
+        let Lookup::Fill(guard) = cache.lookup(b"k", || 0).await else {
+            panic!("first lookup fills")
+        };
+        let waiters: Vec<_> = (0..4)
+            .map(|_| {
+                let cache = Arc::clone(&cache);
+                tokio::spawn(
+                    async move { matches!(cache.lookup(b"k", || 0).await, Lookup::Bypass) },
+                )
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        drop(guard);
+        for waiter in waiters {
+            assert!(waiter.await.unwrap(), "every waiter bypasses at once");
+        }
+    }
+
+    #[tokio::test]
     async fn oversized_responses_are_not_cached() {
         let cache = LocalCache::new(1 << 30);
         let big = CachedResponse {
@@ -271,6 +304,7 @@ mod tests {
                             guard.fill(response("filled", u64::MAX));
                             Bytes::from_static(b"filled")
                         }
+                        Lookup::Bypass => Bytes::from_static(b"bypassed"),
                     }
                 })
             })

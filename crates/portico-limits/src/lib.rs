@@ -30,6 +30,8 @@ const BYTES_PER_GB: f64 = 1024.0 * 1024.0 * 1024.0;
 pub struct Limits {
     clock: Arc<dyn Clock>,
     buckets: Mutex<HashMap<String, Weak<Gcra>>>,
+    /// Size of `buckets` after the last sweep of dead entries.
+    swept_at: Mutex<usize>,
     usage: Mutex<HashMap<(String, String), Arc<UsageCounter>>>,
     caches: Mutex<HashMap<StageKey, SizedCache>>,
 }
@@ -72,6 +74,7 @@ impl Limits {
         Limits {
             clock,
             buckets: Mutex::new(HashMap::new()),
+            swept_at: Mutex::new(0),
             usage: Mutex::new(HashMap::new()),
             caches: Mutex::new(HashMap::new()),
         }
@@ -86,12 +89,16 @@ impl Limits {
     pub fn bucket(&self, id: &str, throttle: Throttle) -> Arc<Gcra> {
         let mut buckets = lock(&self.buckets);
         if let Some(bucket) = buckets.get(id).and_then(Weak::upgrade) {
-            bucket.reconfigure(throttle);
+            bucket.reconfigure(throttle, self.clock.monotonic_nanos());
             return bucket;
         }
         let bucket = Arc::new(Gcra::new(throttle));
         buckets.insert(id.to_owned(), Arc::downgrade(&bucket));
-        buckets.retain(|_, weak| weak.strong_count() > 0);
+        // Sweep buckets no snapshot holds any more, amortised: only when the map has doubled.
+        if buckets.len() >= 2 * lock(&self.swept_at).max(16) {
+            buckets.retain(|_, weak| weak.strong_count() > 0);
+            *lock(&self.swept_at) = buckets.len();
+        }
         bucket
     }
 
@@ -105,6 +112,13 @@ impl Limits {
         )
     }
 
+    /// The usage counter of `key_id` under `plan_id`, if one exists (never creates one).
+    pub fn existing_usage(&self, plan_id: &str, key_id: &str) -> Option<Arc<UsageCounter>> {
+        lock(&self.usage)
+            .get(&(plan_id.to_owned(), key_id.to_owned()))
+            .cloned()
+    }
+
     /// Installs a counter resumed from stored usage (start-up), unless one exists.
     pub fn resume_usage(&self, plan_id: &str, key_id: &str, counter: UsageCounter) {
         lock(&self.usage)
@@ -115,6 +129,16 @@ impl Limits {
     /// Forgets the counter of a deleted plan key.
     pub fn forget_usage(&self, plan_id: &str, key_id: &str) {
         lock(&self.usage).remove(&(plan_id.to_owned(), key_id.to_owned()));
+    }
+
+    /// Forgets every counter of a deleted plan.
+    pub fn forget_plan_usage(&self, plan_id: &str) {
+        lock(&self.usage).retain(|(plan, _), _| plan != plan_id);
+    }
+
+    /// Forgets every counter of a deleted key.
+    pub fn forget_key_usage(&self, key_id: &str) {
+        lock(&self.usage).retain(|(_, key), _| key != key_id);
     }
 
     /// Every usage counter, for the flusher.
@@ -148,7 +172,11 @@ impl Limits {
 
     /// Hit, miss, entry and byte counts of every stage cache, for metrics.
     pub fn cache_stats(&self) -> Vec<CacheStats> {
-        let caches = lock(&self.caches);
+        // Counting runs the caches' pending work: do it outside the registry lock.
+        let caches: Vec<(StageKey, SizedCache)> = lock(&self.caches)
+            .iter()
+            .map(|(key, (capacity, cache))| (key.clone(), (*capacity, Arc::clone(cache))))
+            .collect();
         let mut stats: Vec<CacheStats> = caches
             .iter()
             .map(|((api_id, stage), (capacity, cache))| {
@@ -172,6 +200,11 @@ impl Limits {
     /// Drops a stage's cache (stage deleted or caching turned off).
     pub fn drop_cache(&self, api_id: &str, stage: &str) {
         lock(&self.caches).remove(&(api_id.to_owned(), stage.to_owned()));
+    }
+
+    /// Drops every cache of an API (API deleted).
+    pub fn drop_api_caches(&self, api_id: &str) {
+        lock(&self.caches).retain(|(api, _), _| api != api_id);
     }
 }
 

@@ -30,11 +30,12 @@ pub struct Quota {
 /// Usage of one API key under one usage plan.
 #[derive(Debug, Default)]
 pub struct UsageCounter {
-    /// Metered requests counted by this process.
+    /// Metered requests counted by this process (admitted ones only).
     total: AtomicU64,
     /// Start of the period `period_base` refers to (0: none yet).
     period_start: AtomicI64,
-    /// `total` minus the requests already used in the current period.
+    /// `total` minus the requests used in the current period; above `total` after
+    /// `UpdateUsage` granted more than the limit.
     period_base: AtomicI64,
     /// The part of `total` already written to the store.
     flushed: AtomicU64,
@@ -46,13 +47,11 @@ const DAY: i64 = 86_400;
 
 impl UsageCounter {
     /// A counter that knows `used` requests of the period starting at `period_start` happened
-    /// before this process (loaded from the store).
-    pub fn resume(period_start: i64, used: u64) -> UsageCounter {
+    /// before this process (loaded from the store; negative after a granted extension).
+    pub fn resume(period_start: i64, used: i64) -> UsageCounter {
         let counter = UsageCounter::default();
         counter.period_start.store(period_start, Ordering::Release);
-        counter
-            .period_base
-            .store(-i64::try_from(used).unwrap_or(i64::MAX), Ordering::Release);
+        counter.period_base.store(-used, Ordering::Release);
         counter
     }
 
@@ -62,23 +61,33 @@ impl UsageCounter {
     }
 
     /// Takes one request of `quota` at wall time `now`; false when the period's quota is spent.
+    /// A refused request is not counted, and admission never exceeds the quota.
     pub fn try_consume(&self, quota: &Quota, now: i64) -> bool {
-        let start = period_start(now, quota.period);
-        self.roll(quota, start);
+        self.roll(quota, period_start(now, quota.period));
         let allowed = i64::try_from(quota.limit).unwrap_or(i64::MAX);
-        let before = i64::try_from(self.total.fetch_add(1, Ordering::AcqRel)).unwrap_or(i64::MAX);
-        let used = before - self.period_base.load(Ordering::Acquire);
-        if used >= allowed {
-            self.total.fetch_sub(1, Ordering::AcqRel);
-            return false;
+        let mut total = self.total.load(Ordering::Acquire);
+        loop {
+            let used = as_signed(total) - self.period_base.load(Ordering::Acquire);
+            if used >= allowed {
+                return false;
+            }
+            match self.total.compare_exchange_weak(
+                total,
+                total + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(current) => total = current,
+            }
         }
-        true
     }
 
-    /// Starts a new period when `start` is later than the one tracked.
+    /// Starts a new period when `start` differs from the one tracked (a later period, or a
+    /// quota whose period kind changed).
     fn roll(&self, quota: &Quota, start: i64) {
         let current = self.period_start.load(Ordering::Acquire);
-        if current >= start {
+        if current == start {
             return;
         }
         if self
@@ -86,7 +95,7 @@ impl UsageCounter {
             .compare_exchange(current, start, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
-            let mut base = i64::try_from(self.total.load(Ordering::Acquire)).unwrap_or(i64::MAX);
+            let mut base = as_signed(self.total.load(Ordering::Acquire));
             if period_start(quota.set_at, quota.period) == start {
                 base -= i64::try_from(quota.offset).unwrap_or(0);
             }
@@ -94,27 +103,39 @@ impl UsageCounter {
         }
     }
 
-    /// Requests used in the current period at `now` (0 after a period boundary).
-    pub fn used(&self, quota: &Quota, now: i64) -> u64 {
+    /// Requests used in the current period at `now`; negative after `UpdateUsage` granted
+    /// more than the limit.
+    pub fn used_signed(&self, quota: &Quota, now: i64) -> i64 {
         let start = period_start(now, quota.period);
-        if self.period_start.load(Ordering::Acquire) < start {
+        if self.period_start.load(Ordering::Acquire) != start {
             return if period_start(quota.set_at, quota.period) == start {
-                quota.offset
+                i64::try_from(quota.offset).unwrap_or(0)
             } else {
                 0
             };
         }
-        let total = i64::try_from(self.total.load(Ordering::Acquire)).unwrap_or(i64::MAX);
-        u64::try_from(total - self.period_base.load(Ordering::Acquire)).unwrap_or(0)
+        as_signed(self.total.load(Ordering::Acquire)) - self.period_base.load(Ordering::Acquire)
     }
 
-    /// `UpdateUsage /remaining`: sets what is left of the current period.
+    /// Requests used in the current period at `now` (0 after a period boundary).
+    pub fn used(&self, quota: &Quota, now: i64) -> u64 {
+        u64::try_from(self.used_signed(quota, now)).unwrap_or(0)
+    }
+
+    /// What is left of the current period's quota at `now`.
+    pub fn remaining(&self, quota: &Quota, now: i64) -> u64 {
+        let left = i64::try_from(quota.limit).unwrap_or(i64::MAX) - self.used_signed(quota, now);
+        u64::try_from(left).unwrap_or(0)
+    }
+
+    /// `UpdateUsage /remaining`: sets what is left of the current period, which may exceed
+    /// the limit (a temporary extension, as AWS describes it).
     pub fn set_remaining(&self, quota: &Quota, remaining: u64, now: i64) {
         self.roll(quota, period_start(now, quota.period));
-        let used = quota.limit.saturating_sub(remaining);
-        let total = i64::try_from(self.total.load(Ordering::Acquire)).unwrap_or(i64::MAX);
-        self.period_base
-            .store(total - i64::try_from(used).unwrap_or(0), Ordering::Release);
+        let used = i64::try_from(quota.limit).unwrap_or(i64::MAX)
+            - i64::try_from(remaining).unwrap_or(i64::MAX);
+        let total = as_signed(self.total.load(Ordering::Acquire));
+        self.period_base.store(total - used, Ordering::Release);
     }
 
     /// Metered requests counted by this process so far.
@@ -141,6 +162,10 @@ impl UsageCounter {
     }
 }
 
+fn as_signed(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
 /// Start (Unix seconds, UTC) of the period containing `now`.
 pub fn period_start(now: i64, period: Period) -> i64 {
     let day = now.div_euclid(DAY);
@@ -164,7 +189,8 @@ pub fn date_of(now: i64) -> String {
 /// Parses `YYYY-MM-DD` into the Unix second of its midnight.
 pub fn parse_date(date: &str) -> Option<i64> {
     let mut parts = date.splitn(3, '-');
-    let year: i64 = parts.next()?.parse().ok()?;
+    let year = parts.next().filter(|year| year.len() == 4)?;
+    let year: i64 = year.parse().ok()?;
     let month: i64 = parts.next()?.parse().ok()?;
     let day: i64 = parts.next()?.parse().ok()?;
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
@@ -286,6 +312,35 @@ mod tests {
             (0..10).filter(|_| counter.try_consume(&quota, NOW)).count(),
             4
         );
+    }
+
+    #[test]
+    fn refused_requests_are_not_counted_and_a_new_period_kind_rolls() {
+        let daily = Quota {
+            limit: 2,
+            offset: 0,
+            period: Period::Day,
+            set_at: 0,
+        };
+        let counter = UsageCounter::default();
+        assert_eq!(
+            (0..10).filter(|_| counter.try_consume(&daily, NOW)).count(),
+            2
+        );
+        assert_eq!(counter.total(), 2, "the eight refusals left no trace");
+        let monthly = Quota {
+            limit: 5,
+            offset: 0,
+            period: Period::Month,
+            set_at: 0,
+        };
+        assert_eq!(
+            (0..10)
+                .filter(|_| counter.try_consume(&monthly, NOW))
+                .count(),
+            5
+        );
+        assert_eq!(parse_date("202611-11-26"), None);
     }
 
     #[test]

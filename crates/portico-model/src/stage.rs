@@ -428,7 +428,16 @@ impl Stage {
                         operation.path
                     ))
                 })?;
-                let seed = self.method_settings.get("*/*").cloned().unwrap_or_default();
+                let seed = self.method_settings.get("*/*").cloned().unwrap_or_else(|| {
+                    // With the stage cache on, GET is cached by default: a new entry for the
+                    // stage or for a GET method keeps it so unless caching is set explicitly.
+                    let method = key.rsplit('/').next().unwrap_or_default();
+                    MethodSetting {
+                        caching_enabled: self.cache_cluster_enabled
+                            && (key == "*/*" || method == "GET"),
+                        ..MethodSetting::default()
+                    }
+                });
                 let setting = self.method_settings.entry(key).or_insert(seed);
                 setting.set(raw[2], raw[3], value, operation.path)?;
                 Ok(true)

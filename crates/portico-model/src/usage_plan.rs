@@ -171,7 +171,7 @@ pub struct UsageRecord {
     pub quota_period_start: Timestamp,
     /// Requests used of the quota in that period (after `UpdateUsage` adjustments).
     #[serde(default)]
-    pub quota_used: u64,
+    pub quota_used: i64,
 }
 
 // === impl AccountSettings ===

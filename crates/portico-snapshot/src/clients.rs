@@ -74,17 +74,25 @@ impl ClientLimits {
     /// Builds the index with state handles from `limits`.
     pub fn compile(input: &ClientLimitsInput<'_>, limits: &Limits) -> ClientLimits {
         let (rate, burst) = input.account.throttle();
+        let plans: HashMap<&str, &StoredUsagePlan> = input
+            .plans
+            .iter()
+            .map(|stored| (stored.plan.id.as_str(), stored))
+            .collect();
+        let mut plans_of_key: HashMap<&str, Vec<&StoredUsagePlan>> = HashMap::new();
+        for (plan_id, key_id) in input.plan_keys {
+            if let Some(stored) = plans.get(plan_id.as_str()) {
+                plans_of_key
+                    .entry(key_id.as_str())
+                    .or_default()
+                    .push(stored);
+            }
+        }
         let mut keys = HashMap::with_capacity(input.keys.len());
         for key in input.keys {
             let Some(value) = &key.value else { continue };
             let mut stages = Vec::new();
-            for (plan_id, key_id) in input.plan_keys {
-                if key_id != &key.id {
-                    continue;
-                }
-                let Some(stored) = input.plans.iter().find(|p| &p.plan.id == plan_id) else {
-                    continue;
-                };
+            for stored in plans_of_key.get(key.id.as_str()).into_iter().flatten() {
                 stages.extend(plan_stages(stored, &key.id, limits));
             }
             keys.insert(

@@ -63,7 +63,7 @@ pub fn compile(input: &CompileInput<'_>) -> Result<StageSnapshot, Vec<CompileErr
         input.deployment_id,
         input.stage,
         &variables,
-        input.limits,
+        (input.limits, crate::limits::CacheUse::Stage),
         &mut errors,
     );
     if let (Some(canary), Some(definition)) =
@@ -74,12 +74,19 @@ pub fn compile(input: &CompileInput<'_>) -> Result<StageSnapshot, Vec<CompileErr
             .as_ref()
             .map_or(input.deployment_id, |id| id.as_str());
         let canary_variables = input.stage.canary_variables();
+        let cache_use = if canary.use_stage_cache == Some(true) {
+            crate::limits::CacheUse::Canary {
+                deployment_prefix: (deployment_id != input.deployment_id).then_some(deployment_id),
+            }
+        } else {
+            crate::limits::CacheUse::None
+        };
         let canary_snapshot = compile_deployment(
             definition,
             deployment_id,
             input.stage,
             &canary_variables,
-            input.limits,
+            (input.limits, cache_use),
             &mut errors,
         );
         snapshot.canary = Some(Canary {
@@ -99,7 +106,7 @@ fn compile_deployment(
     deployment_id: &str,
     stage: &Stage,
     variables: &BTreeMap<String, String>,
-    limits: Option<&portico_limits::Limits>,
+    (limits, cache_use): (Option<&portico_limits::Limits>, crate::limits::CacheUse<'_>),
     errors: &mut Vec<CompileError>,
 ) -> StageSnapshot {
     let mut routes = RouteTable::new();
@@ -132,6 +139,7 @@ fn compile_deployment(
                     stage,
                     resource_path: &resource.path,
                     method: method.http_method,
+                    cache_use,
                 };
                 crate::limits::compile(&scope, integration, limits)
             });

@@ -4,8 +4,10 @@
 //!
 //! Effective settings of a method: the entry `{path}/{METHOD}`, else `{path}/*`, else `*/*`.
 //! Throttling applies per method (each method has its own bucket at the stage rate, as on
-//! AWS). Caching needs `cacheClusterEnabled`; then a method is cached when its own entry says
-//! so, or `*/*` enables caching, or — with neither — when it is a GET, as AWS does.
+//! AWS). Caching needs `cacheClusterEnabled`; then a method is cached when its own entry
+//! enables caching (any verb), or — for GET, and GET requests to an ANY method — when `*/*`
+//! enables it or there is no `*/*` entry: "enabling the stage cache turns caching on for GET
+//! only; other verbs need an explicit method setting".
 
 use std::sync::Arc;
 
@@ -54,6 +56,20 @@ pub struct MethodScope<'a> {
     pub stage: &'a Stage,
     pub resource_path: &'a str,
     pub method: HttpMethod,
+    /// How the snapshot uses the stage cache (a canary may not, or only under its own keys).
+    pub cache_use: CacheUse<'a>,
+}
+
+/// Whether and how a snapshot uses the stage cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheUse<'a> {
+    /// The stage's own deployment.
+    Stage,
+    /// A canary with `useStageCache`; keys carry the deployment id when it differs from the
+    /// stage's, so canary and production answers never mix.
+    Canary { deployment_prefix: Option<&'a str> },
+    /// A canary without `useStageCache`.
+    None,
 }
 
 /// Compiles a method's limits; `limits` is absent when compiling only to check a deployment.
@@ -110,17 +126,18 @@ fn cache_policy(
     limits: &Limits,
 ) -> Option<CachePolicy> {
     let stage = scope.stage;
-    if !stage.cache_cluster_enabled {
+    if !stage.cache_cluster_enabled || scope.cache_use == CacheUse::None {
         return None;
     }
+    let gets = matches!(scope.method, HttpMethod::Get | HttpMethod::Any);
     let (enabled, get_only) = match setting {
         Some(setting) if own_entry => (setting.caching_enabled, false),
-        Some(setting) if setting.caching_enabled => (true, false),
-        // The GET default also covers GET requests to an ANY method.
-        _ => (
-            matches!(scope.method, HttpMethod::Get | HttpMethod::Any),
+        // `*/*` (or its absence) speaks for GET only, including GET requests to an ANY method.
+        Some(setting) => (
+            gets && setting.caching_enabled,
             scope.method == HttpMethod::Any,
         ),
+        None => (gets, scope.method == HttpMethod::Any),
     };
     let ttl_seconds = setting.map_or(300, |setting| setting.cache_ttl_in_seconds);
     if !enabled || ttl_seconds <= 0 {
@@ -131,10 +148,16 @@ fn cache_policy(
         .map_or(0.5, |size| size.as_str().parse().unwrap_or(0.5));
     let defaults = MethodSetting::default();
     let setting = setting.unwrap_or(&defaults);
-    let namespace = integration
+    let mut namespace = integration
         .cache_namespace
         .clone()
         .unwrap_or_else(|| scope.resource_path.to_owned());
+    if let CacheUse::Canary {
+        deployment_prefix: Some(deployment),
+    } = scope.cache_use
+    {
+        namespace = format!("{deployment}\u{0}{namespace}");
+    }
     Some(CachePolicy {
         cache: limits.cache(scope.api_id, &stage.stage_name, size_gb),
         ttl_nanos: u64::try_from(ttl_seconds).unwrap_or(0) * 1_000_000_000,
@@ -196,6 +219,7 @@ mod tests {
             stage,
             resource_path: "/pets",
             method,
+            cache_use: CacheUse::Stage,
         };
         compile(
             &scope,
@@ -229,6 +253,29 @@ mod tests {
         );
         let get_off = stage(&[("~1pets/GET", MethodSetting::default())], true);
         assert!(compiled(&get_off, HttpMethod::Get, &limits).cache.is_none());
+        let all_on = MethodSetting {
+            caching_enabled: true,
+            ..MethodSetting::default()
+        };
+        let stage_wide = stage(&[("*/*", all_on)], true);
+        assert!(
+            compiled(&stage_wide, HttpMethod::Get, &limits)
+                .cache
+                .is_some()
+        );
+        assert!(
+            compiled(&stage_wide, HttpMethod::Post, &limits)
+                .cache
+                .is_none(),
+            "*/* speaks for GET only"
+        );
+        let stage_off = stage(&[("*/*", MethodSetting::default())], true);
+        assert!(
+            compiled(&stage_off, HttpMethod::Get, &limits)
+                .cache
+                .is_none(),
+            "*/* can turn GET off"
+        );
         assert!(
             compiled(&stage(&[], false), HttpMethod::Get, &limits)
                 .cache

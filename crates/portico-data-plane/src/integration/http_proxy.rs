@@ -113,37 +113,43 @@ pub async fn invoke(
             limit: MAX_PAYLOAD_BYTES,
         },
     };
-    let received = match tokio::time::timeout(
-        target.timeout,
-        backends.send(target, method, &request, outgoing),
-    )
-    .await
-    {
-        Ok(Ok(received)) => received,
-        Ok(Err(err)) => {
-            let mut reject = reject_upstream(err);
-            reject.close |= !body.is_done();
-            return Err(reject);
-        }
-        Err(_) => {
-            return Err(Reject {
-                close: !body.is_done(),
-                ..Reject::new(GatewayResponseType::IntegrationTimeout)
-            });
-        }
-    };
+    let deadline = tokio::time::Instant::now() + target.timeout;
+    let received =
+        match tokio::time::timeout_at(deadline, backends.send(target, method, &request, outgoing))
+            .await
+        {
+            Ok(Ok(received)) => received,
+            Ok(Err(err)) => {
+                let mut reject = reject_upstream(err);
+                reject.close |= !body.is_done();
+                return Err(reject);
+            }
+            Err(_) => {
+                return Err(Reject {
+                    close: !body.is_done(),
+                    ..Reject::new(GatewayResponseType::IntegrationTimeout)
+                });
+            }
+        };
     client_conn.scratch = request;
     if buffer {
-        return tokio::time::timeout(
-            target.timeout,
-            buffer_response(invocation, target, received),
-        )
-        .await
-        .map_err(|_| Reject::new(GatewayResponseType::IntegrationTimeout))?
-        .map(Handled::Full);
+        // One deadline for the whole exchange: the head above and the body here.
+        return tokio::time::timeout_at(deadline, buffer_response(invocation, target, received))
+            .await
+            .map_err(|_| Reject::new(GatewayResponseType::IntegrationTimeout))?
+            .map(Handled::Full);
     }
     let keep_alive = keep_alive && body.is_done();
-    relay_response(invocation, target, received, client_conn, keep_alive).await
+    let backend_head = *method == http::Method::HEAD;
+    relay_response(
+        invocation,
+        target,
+        received,
+        client_conn,
+        keep_alive,
+        backend_head,
+    )
+    .await
 }
 
 /// Reads the backend's whole response, with the same header rules as the relay.
@@ -163,20 +169,16 @@ async fn buffer_response(
             "backend sent an invalid status code",
         )
     })?;
-    let bodiless = status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED
-        || invocation.head.method == http::Method::HEAD;
-    let framing = if bodiless {
-        Framing::Empty
-    } else {
-        response.framing
-    };
-    let mut reader = BodyReader::new(framing);
-    let body = reader
+    // The backend's framing already accounts for its own method and status; a HEAD from the
+    // client sent on as another verb still has a body to read off the connection.
+    let mut reader = BodyReader::new(response.framing);
+    let mut body = reader
         .read_to_end(&mut conn, MAX_PAYLOAD_BYTES)
         .await
         .map_err(|err| Reject::with_cause(GatewayResponseType::ApiConfigurationError, err))?;
+    if invocation.head.method == http::Method::HEAD {
+        body = Bytes::new();
+    }
     if response.keep_alive && reader.is_done() {
         pool::checkin(&target.pool_key, conn);
     }
@@ -206,6 +208,7 @@ async fn relay_response(
     received: Received,
     client: &mut crate::http1::server::ClientConn,
     keep_alive: bool,
+    backend_head: bool,
 ) -> Result<Handled, Reject> {
     let Received {
         mut conn,
@@ -271,9 +274,15 @@ async fn relay_response(
     };
     pending.clear();
     client.scratch = pending;
+    // When the client's HEAD went to the backend as another verb, the backend's body was not
+    // read: the connection is not clean enough to reuse.
+    let unread_body = client_framing == ResponseFraming::None
+        && !backend_head
+        && !bodiless_status
+        && !matches!(response.framing, Framing::Empty | Framing::Length(0));
     match relayed {
         Ok(()) => {
-            if response.keep_alive && body.is_done() {
+            if response.keep_alive && body.is_done() && !unread_body {
                 pool::checkin(&target.pool_key, conn);
             }
             Ok(Handled::Streamed { keep_alive })

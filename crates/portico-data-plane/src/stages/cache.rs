@@ -41,6 +41,9 @@ pub async fn serve(
     if wants_invalidation(invocation) {
         if !policy.require_authorization {
             policy.cache.count_bypass();
+            // The old entry goes whatever happens next: a refresh that cannot be stored
+            // must not leave it behind.
+            policy.cache.invalidate(&key);
             let response = integration::invoke_buffered(invocation, backends, client).await?;
             store(policy, key, &response, clock);
             return Ok(Handled::Full(response));
@@ -64,13 +67,28 @@ pub async fn serve(
             Strategy::SucceedWithoutResponseHeader => {}
         }
     }
-    let mut response = match policy.cache.lookup(&key, || clock.now()).await {
+    // A request with a body may hit, but never holds the fill slot: a client trickling its
+    // body would make every other caller of the key wait for it.
+    let lookup = if has_body(invocation) {
+        match policy.cache.get(&key, clock.now()) {
+            Some(entry) => Lookup::Hit(entry),
+            None => Lookup::Bypass,
+        }
+    } else {
+        policy.cache.lookup(&key, || clock.now()).await
+    };
+    let mut response = match lookup {
         Lookup::Hit(entry) => from_entry(&entry),
         Lookup::Fill(guard) => {
             let response = integration::invoke_buffered(invocation, backends, client).await?;
             if let Some(entry) = to_entry(&response, policy, clock) {
                 guard.fill(entry);
             }
+            response
+        }
+        Lookup::Bypass => {
+            let response = integration::invoke_buffered(invocation, backends, client).await?;
+            store(policy, key, &response, clock);
             response
         }
     };
@@ -80,6 +98,13 @@ pub async fn serve(
             .insert(http::header::WARNING, HeaderValue::from_static(WARNING));
     }
     Ok(Handled::Full(response))
+}
+
+fn has_body(invocation: &Invocation<'_>) -> bool {
+    !matches!(
+        invocation.head.framing,
+        crate::http1::head::Framing::Empty | crate::http1::head::Framing::Length(0)
+    )
 }
 
 /// True if the client asked to refresh the entry (`Cache-Control: max-age=0`).
@@ -92,40 +117,54 @@ fn wants_invalidation(invocation: &Invocation<'_>) -> bool {
     })
 }
 
-/// Namespace and method, then each key parameter's value; `\0` separates them.
+/// Namespace, the request's method, then each key parameter: a tag byte and its values,
+/// each length-prefixed, so that no two different requests share a key whatever their
+/// values contain (`\0`, commas) and an absent value differs from an empty one.
 fn cache_key(invocation: &Invocation<'_>, policy: &CachePolicy) -> Vec<u8> {
     let mut key = Vec::with_capacity(64);
-    key.extend_from_slice(policy.namespace.as_bytes());
-    // The request's own method: an ANY method serves several.
-    key.push(0);
-    key.extend_from_slice(invocation.head.method.as_str().as_bytes());
+    push_value(&mut key, policy.namespace.as_bytes());
+    push_value(&mut key, invocation.head.method.as_str().as_bytes());
     for parameter in &policy.key_parameters {
-        key.push(0);
         match parameter {
             CacheKeyParameter::Header(name) => {
                 key.push(b'h');
-                if let Some(value) = invocation.head.header_last(name) {
-                    key.extend_from_slice(value);
-                }
+                push_optional(&mut key, invocation.head.header_last(name));
             }
             CacheKeyParameter::Query(name) => {
                 key.push(b'q');
-                for (i, value) in invocation.query_values(name).iter().enumerate() {
-                    if i > 0 {
-                        key.push(b',');
-                    }
-                    key.extend_from_slice(value.as_bytes());
+                let values = invocation.query_values(name);
+                push_len(&mut key, values.len());
+                for value in &values {
+                    push_value(&mut key, value.as_bytes());
                 }
             }
             CacheKeyParameter::Path(name) => {
                 key.push(b'p');
-                if let Some(value) = invocation.path_param(name) {
-                    key.extend_from_slice(value.as_bytes());
-                }
+                let value = invocation.path_param(name);
+                push_optional(&mut key, value.as_deref().map(str::as_bytes));
             }
         }
     }
     key
+}
+
+fn push_len(key: &mut Vec<u8>, len: usize) {
+    key.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes());
+}
+
+fn push_value(key: &mut Vec<u8>, value: &[u8]) {
+    push_len(key, value.len());
+    key.extend_from_slice(value);
+}
+
+fn push_optional(key: &mut Vec<u8>, value: Option<&[u8]>) {
+    match value {
+        Some(value) => {
+            key.push(1);
+            push_value(key, value);
+        }
+        None => key.push(0),
+    }
 }
 
 fn store(policy: &CachePolicy, key: Vec<u8>, response: &Response<Bytes>, clock: Monotonic) {
