@@ -175,10 +175,7 @@ pub async fn flush_stage_cache(
     State(control_plane): State<ControlPlane>,
     Path((api_id, stage_name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    definitions::load(&control_plane, &api_id).await?;
-    typed::get::<Stage>(control_plane.store(), &api_id, &stage_name)
-        .await?
-        .ok_or_else(stage_not_found)?;
+    ensure_stage(&control_plane, &api_id, &stage_name).await?;
     control_plane.limits().flush_cache(&api_id, &stage_name);
     Ok(empty_response(StatusCode::ACCEPTED))
 }
@@ -190,9 +187,19 @@ pub async fn flush_stage_authorizers_cache(
     State(control_plane): State<ControlPlane>,
     Path((api_id, stage_name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    definitions::load(&control_plane, &api_id).await?;
-    typed::get::<Stage>(control_plane.store(), &api_id, &stage_name)
+    ensure_stage(&control_plane, &api_id, &stage_name).await?;
+    Ok(empty_response(StatusCode::ACCEPTED))
+}
+
+/// AWS's NotFound answers for an unknown API or stage.
+async fn ensure_stage(
+    control_plane: &ControlPlane,
+    api_id: &str,
+    stage_name: &str,
+) -> Result<(), ApiError> {
+    definitions::load(control_plane, api_id).await?;
+    typed::get::<Stage>(control_plane.store(), api_id, stage_name)
         .await?
         .ok_or_else(stage_not_found)?;
-    Ok(empty_response(StatusCode::ACCEPTED))
+    Ok(())
 }

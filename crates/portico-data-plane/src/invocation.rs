@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::SystemTime;
 
 use percent_encoding::percent_decode_str;
+use portico_limits::quota::civil_from_days;
 use portico_snapshot::context::ContextVariable;
 use portico_snapshot::{MethodRoute, PathParams, StageSnapshot};
 
@@ -146,20 +147,6 @@ pub fn format_clf(time: SystemTime) -> String {
         (of_day % 3600) / 60,
         of_day % 60
     )
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

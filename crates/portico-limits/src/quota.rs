@@ -200,7 +200,8 @@ pub fn parse_date(date: &str) -> Option<i64> {
     (civil_from_days(days) == (year, month, day)).then_some(days * DAY)
 }
 
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -58,6 +58,24 @@ async fn plan_with_key(admin: &AdminClient, plan: Value, key_id: &str) -> String
     plan_id
 }
 
+/// A MOCK API whose root `GET` needs a key, deployed to `dev`, with an enabled key `value`
+/// in a plan over `dev` that also has `plan` (throttle, quota…). Returns (api, key id, value,
+/// plan id).
+async fn keyed_mock_api(
+    admin: &AdminClient,
+    value: &str,
+    plan: Value,
+) -> (Api, String, String, String) {
+    let api = mock_api(admin, 200, "ok").await;
+    require_key(admin, &api).await;
+    deploy(admin, &api, "dev").await;
+    let (key_id, value) = create_key(admin, value).await;
+    let mut plan = plan;
+    plan["apiStages"] = json!([{"apiId": api.id, "stage": "dev"}]);
+    let plan_id = plan_with_key(admin, plan, &key_id).await;
+    (api, key_id, value, plan_id)
+}
+
 async fn get(portico: &Portico, api: &Api, stage: &str, key: Option<&str>) -> (u16, String) {
     let mut request = client().get(portico.invoke_url(&api.id, stage, "/"));
     if let Some(key) = key {
@@ -134,16 +152,11 @@ async fn api_keys_must_exist_be_enabled_and_belong_to_a_plan_of_the_stage() {
 async fn usage_plan_throttle_admits_rate_times_seconds_plus_burst() {
     let portico = start().await;
     let admin = portico.admin();
-    let api = mock_api(&admin, 200, "ok").await;
-    require_key(&admin, &api).await;
-    deploy(&admin, &api, "dev").await;
-    let (key_id, value) = create_key(&admin, "throttlekey0123456789abcdef").await;
     let (rate, burst) = (50.0, 25);
-    plan_with_key(
+    let (api, _, value, _) = keyed_mock_api(
         &admin,
-        json!({"name": "t", "apiStages": [{"apiId": api.id, "stage": "dev"}],
-               "throttle": {"rateLimit": rate, "burstLimit": burst}}),
-        &key_id,
+        "throttlekey0123456789abcdef",
+        json!({"name": "t", "throttle": {"rateLimit": rate, "burstLimit": burst}}),
     )
     .await;
 
@@ -228,15 +241,10 @@ async fn stage_method_throttling_applies_without_keys() {
 async fn quota_is_enforced_reported_adjusted_and_survives_a_restart() {
     let mut portico = start().await;
     let admin = portico.admin();
-    let api = mock_api(&admin, 200, "ok").await;
-    require_key(&admin, &api).await;
-    deploy(&admin, &api, "dev").await;
-    let (key_id, value) = create_key(&admin, "quotakey0123456789abcdefgh").await;
-    let plan_id = plan_with_key(
+    let (api, key_id, value, plan_id) = keyed_mock_api(
         &admin,
-        json!({"name": "q", "apiStages": [{"apiId": api.id, "stage": "dev"}],
-               "quota": {"limit": 3, "period": "DAY"}}),
-        &key_id,
+        "quotakey0123456789abcdefgh",
+        json!({"name": "q", "quota": {"limit": 3, "period": "DAY"}}),
     )
     .await;
     for _ in 0..3 {
@@ -537,16 +545,8 @@ async fn concurrent_misses_for_one_key_make_one_backend_call() {
 async fn usage_counted_just_before_a_graceful_stop_is_kept() {
     let mut portico = start().await;
     let admin = portico.admin();
-    let api = mock_api(&admin, 200, "ok").await;
-    require_key(&admin, &api).await;
-    deploy(&admin, &api, "dev").await;
-    let (key_id, value) = create_key(&admin, "gracefulkey0123456789abcdef").await;
-    let plan_id = plan_with_key(
-        &admin,
-        json!({"name": "g", "apiStages": [{"apiId": api.id, "stage": "dev"}]}),
-        &key_id,
-    )
-    .await;
+    let (api, key_id, value, plan_id) =
+        keyed_mock_api(&admin, "gracefulkey0123456789abcdef", json!({"name": "g"})).await;
     for _ in 0..7 {
         assert_eq!(get(&portico, &api, "dev", Some(&value)).await.0, 200);
     }
