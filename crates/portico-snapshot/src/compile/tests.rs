@@ -250,3 +250,48 @@ fn canary_gets_its_own_routes_and_variables() {
     assert_eq!(canary.snapshot.variable("host"), Some("canary:8080"));
     assert_eq!(snapshot.variable("host"), Some("main:8080"));
 }
+
+#[test]
+fn a_canary_uses_the_stage_cache_only_when_asked_and_under_its_own_keys() {
+    let def = with_http_proxy("http://backend/{proxy}");
+    let limits = portico_limits::Limits::default();
+    let cached_namespaces = |use_stage_cache: bool| {
+        let mut stage = stage(&[]);
+        stage.cache_cluster_enabled = true;
+        stage.canary_settings = Some(portico_model::stage::CanarySettings {
+            percent_traffic: Some(50.0),
+            deployment_id: Some(DeploymentId::new("d2")),
+            stage_variable_overrides: None,
+            use_stage_cache: Some(use_stage_cache),
+        });
+        let snapshot = compile(&CompileInput {
+            definition: &def,
+            deployment_id: "d1",
+            stage: &stage,
+            canary_definition: Some(&def),
+            limits: Some(&limits),
+        })
+        .unwrap();
+        let namespace = |snapshot: &StageSnapshot| {
+            let matched = snapshot
+                .routes
+                .lookup(&http::Method::GET, "/items")
+                .expect("route");
+            matched
+                .route
+                .limits
+                .cache
+                .as_ref()
+                .map(|policy| policy.namespace.to_string())
+        };
+        let canary = snapshot.canary.as_ref().expect("canary");
+        (namespace(&snapshot), namespace(&canary.snapshot))
+    };
+    let (main, canary) = cached_namespaces(false);
+    assert!(main.is_some(), "GET is cached on the stage");
+    assert_eq!(canary, None, "no useStageCache: the canary does not cache");
+    let (main, canary) = cached_namespaces(true);
+    let (main, canary) = (main.unwrap(), canary.unwrap());
+    assert_ne!(main, canary, "a different deployment never shares entries");
+    assert!(canary.starts_with("d2"));
+}
