@@ -1,6 +1,7 @@
 """ImportRestApi, PutRestApi and GetExport through boto3, and the imported API through HTTP."""
 
 import json
+import pathlib
 
 import pytest
 import yaml
@@ -120,3 +121,31 @@ def test_nesting_bomb_is_rejected(apigw):
     bomb = b'{"openapi": "3.0.1", "info": {"title": "bomb"}, "paths": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
     with pytest.raises(apigw.exceptions.BadRequestException):
         apigw.import_rest_api(body=bomb)
+
+
+def test_import_parameters_and_fail_on_warnings(apigw):
+    regional = apigw.import_rest_api(body=DOCUMENT.encode(),
+                                     parameters={"endpointConfigurationTypes": "REGIONAL"})
+    try:
+        assert regional["endpointConfiguration"]["types"] == ["REGIONAL"]
+    finally:
+        apigw.delete_rest_api(restApiId=regional["id"])
+    warned = DOCUMENT.replace('      responses:\n        "200":', '      responses:\n        default:\n          description: any\n        "200":', 1)
+    imported = apigw.import_rest_api(body=warned.encode())
+    try:
+        assert imported["warnings"], "a skipped 'default' response is reported"
+    finally:
+        apigw.delete_rest_api(restApiId=imported["id"])
+    with pytest.raises(apigw.exceptions.BadRequestException) as strict:
+        apigw.import_rest_api(body=warned.encode(), failOnWarnings=True)
+    assert "Warnings found during import" in strict.value.response["Error"]["Message"]
+
+
+def test_awscli_imports_an_example(aws):
+    imported = aws("import-rest-api", "--body", f"fileb://{pathlib.Path(__file__).resolve().parents[2] / 'examples' / 'templates.yaml'}")
+    try:
+        assert imported["id"]
+        resources = aws("get-resources", "--rest-api-id", imported["id"])
+        assert len(resources["items"]) > 1
+    finally:
+        aws("delete-rest-api", "--rest-api-id", imported["id"])
