@@ -286,6 +286,9 @@ impl Input {
 impl NativeObject for Input {
     fn property(&self, name: &str, _env: &mut Env<'_>) -> Result<Value, RenderError> {
         Ok(match name {
+            // AWS renders an empty payload as `{}` here (so `$util.parseJson($input.body)` and
+            // `$util.urlEncode($input.body)` still work on bodiless requests).
+            "body" if self.body.is_empty() => Value::string("{}"),
             "body" => Value::String(self.body.clone()),
             _ => Value::Null,
         })

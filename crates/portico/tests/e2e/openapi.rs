@@ -99,6 +99,43 @@ async fn every_example_imports_and_deploys_to_its_stage() {
 }
 
 #[tokio::test]
+async fn the_templates_example_validates_and_renders_through_the_binary() {
+    let templates = format!("{}:prod", example("templates.yaml"));
+    let portico =
+        Portico::start_with(env!("CARGO_BIN_EXE_portico"), &["--import", &templates]).await;
+    let api_id = apis(&portico).await[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let url = portico.invoke_url(&api_id, "prod", "/greetings?lang=fr");
+    let client = reqwest::Client::new();
+    let greeted = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(r#"{"name": "Ann", "language": "fr"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(greeted.status(), 200);
+    assert_eq!(
+        greeted.json::<Value>().await.unwrap(),
+        serde_json::json!({"greeting": "Bonjour!"})
+    );
+    let invalid = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(r#"{"language": "xx"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        invalid.status(),
+        400,
+        "the document's request validator applies"
+    );
+}
+
+#[tokio::test]
 async fn a_missing_import_file_stops_the_start() {
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
         .args([
