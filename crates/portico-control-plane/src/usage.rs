@@ -34,6 +34,9 @@ const MAX_USAGE_DAYS: i64 = 90;
 
 const DAY: i64 = 86_400;
 
+/// How many days of per-day usage a record keeps (GetUsage reports up to 90 at a time).
+const RETAINED_DAYS: i64 = 366;
+
 /// `GetUsage`'s answer.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -151,6 +154,9 @@ async fn write_usage(
         if delta > 0 {
             *usage.days.entry(date_of(now)).or_default() += delta;
         }
+        // Days older than the retention window leave the record, so it stays small.
+        let oldest = date_of(now - RETAINED_DAYS * DAY);
+        usage.days.retain(|day, _| *day >= oldest);
         if let Some(quota) = quota_of(&plan.value) {
             usage.quota_period_start = period_start(now, quota.period);
             usage.quota_used = counter.used_signed(&quota, now);
