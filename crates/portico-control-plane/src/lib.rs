@@ -65,6 +65,9 @@ struct Inner {
     /// published in commit order and a slow write can never put back an older stage (or
     /// one deleted meanwhile).
     stages: tokio::sync::Mutex<()>,
+    /// One usage flush at a time: a report waits for a flush in flight instead of reading
+    /// the store before that flush's counts arrive.
+    usage_flush: tokio::sync::Mutex<()>,
 }
 
 // === impl ControlPlane ===
@@ -86,8 +89,14 @@ impl ControlPlane {
                 credentials,
                 republish: tokio::sync::Mutex::new(()),
                 stages: tokio::sync::Mutex::new(()),
+                usage_flush: tokio::sync::Mutex::new(()),
             }),
         }
+    }
+
+    /// Held by every usage flush.
+    pub(crate) fn usage_flush_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.usage_flush
     }
 
     /// Held by every write that publishes or removes stages.

@@ -71,6 +71,7 @@ async fn flush_where(
     control_plane: &ControlPlane,
     selected: impl Fn(&str) -> bool,
 ) -> Result<(), StoreError> {
+    let _one_at_a_time = control_plane.usage_flush_lock().lock().await;
     let mut result = Ok(());
     for ((plan_id, key_id), counter) in control_plane.limits().usage_counters() {
         if !selected(&plan_id) {
@@ -301,10 +302,13 @@ pub async fn update_usage(
     }
     let now = crate::wire::now();
     let counter = control_plane.limits().usage(&plan_id, &key_id);
-    if let Some(remaining) = remaining {
-        counter.set_remaining(&quota, remaining, now);
+    {
+        let _one_at_a_time = control_plane.usage_flush_lock().lock().await;
+        if let Some(remaining) = remaining {
+            counter.set_remaining(&quota, remaining, now);
+        }
+        flush_one(&control_plane, &plan_id, &key_id, &counter, remaining).await?;
     }
-    flush_one(&control_plane, &plan_id, &key_id, &counter, remaining).await?;
     let today = period_start(now, portico_limits::Period::Day);
     let usage = typed::get::<UsageRecord>(store, &plan_id, &key_id)
         .await?
