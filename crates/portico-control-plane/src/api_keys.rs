@@ -18,7 +18,7 @@ use portico_model::usage_plan::{
     StoredUsagePlan, UsagePlan, UsagePlanKeyRecord,
 };
 use portico_model::wire::{parse_input, required};
-use portico_model::{ModelError, ids, page};
+use portico_model::{ModelError, ids};
 use portico_store::{Expect, Kind, Range, StoreError, Versioned, Write, typed};
 use rand::distr::Alphanumeric;
 use rand::{Rng, RngCore};
@@ -27,7 +27,7 @@ use serde_json::json;
 use crate::account::ACCOUNT_RECORD_ID;
 use crate::client_limits;
 use crate::definitions::MAX_ATTEMPTS;
-use crate::rest_apis::list_body;
+use crate::rest_apis::page_response;
 use crate::wire::{QueryParams, empty_response, json_response, now};
 use crate::{ApiError, ControlPlane};
 
@@ -71,7 +71,6 @@ pub async fn get_api_keys(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = QueryParams::parse(query.as_deref());
-    let limit = page::parse_limit(query.get("limit"))?;
     let include_values = query.flag("includeValues");
     let keys = all_keys(&control_plane).await?;
     let sorted = keys
@@ -86,11 +85,7 @@ pub async fn get_api_keys(
             };
             (shown.id.clone(), shown)
         });
-    let page = page::paginate(sorted, query.get("position"), limit)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &list_body(&page.items, page.position),
-    ))
+    page_response(&query, sorted)
 }
 
 /// `GET /apikeys/{api_Key}`: the value only with `includeValue=true`.

@@ -6,13 +6,12 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::StatusCode;
 use portico_model::authorizer::CreateAuthorizerInput;
-use portico_model::page;
 use portico_model::patch::UpdateInput;
 use portico_model::wire::parse_input;
 
 use crate::definitions;
-use crate::rest_apis::list_body;
-use crate::wire::{QueryParams, empty_response, json_response, new_child_id};
+use crate::rest_apis::page_response;
+use crate::wire::{QueryParams, empty_response, json_response, unused_child_id};
 use crate::{ApiError, ControlPlane};
 
 /// `POST /restapis/{restapi_id}/authorizers`.
@@ -23,10 +22,7 @@ pub async fn create_authorizer(
 ) -> Result<Response, ApiError> {
     let authorizer = definitions::update(&control_plane, &api_id, |definition| {
         let input: CreateAuthorizerInput = parse_input("createAuthorizerInput", &body)?;
-        let mut id = new_child_id();
-        while definition.authorizers.contains_key(&id) {
-            id = new_child_id();
-        }
+        let id = unused_child_id(|id| definition.authorizers.contains_key(id));
         Ok(definition.create_authorizer(input, id)?.clone())
     })
     .await?;
@@ -40,17 +36,12 @@ pub async fn get_authorizers(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = QueryParams::parse(query.as_deref());
-    let limit = page::parse_limit(query.get("limit"))?;
     let definition = definitions::load(&control_plane, &api_id).await?.value;
     let sorted = definition
         .authorizers
         .values()
         .map(|authorizer| (authorizer.id.clone(), authorizer));
-    let page = page::paginate(sorted, query.get("position"), limit)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &list_body(&page.items, page.position),
-    ))
+    page_response(&query, sorted)
 }
 
 /// `GET /restapis/{restapi_id}/authorizers/{authorizer_id}`.

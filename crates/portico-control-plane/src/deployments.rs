@@ -9,12 +9,12 @@ use portico_model::deployment::{CreateDeploymentInput, PATCH_RULES};
 use portico_model::patch::{self, UpdateInput};
 use portico_model::stage::{CanarySettings, CreateStageInput, validate_stage_name};
 use portico_model::wire::parse_input;
-use portico_model::{ApiDefinition, Deployment, DeploymentId, DeploymentRecord, Stage, page};
+use portico_model::{ApiDefinition, Deployment, DeploymentId, DeploymentRecord, Stage};
 use portico_store::{Expect, Range, StoreError, Write, typed};
 
 use crate::definitions::{self, MAX_ATTEMPTS};
 use crate::publish;
-use crate::rest_apis::list_body;
+use crate::rest_apis::page_response;
 use crate::wire::{QueryParams, empty_response, json_response, new_child_id, now};
 use crate::{ApiError, ControlPlane};
 
@@ -176,7 +176,6 @@ pub async fn get_deployments(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = QueryParams::parse(query.as_deref());
-    let limit = page::parse_limit(query.get("limit"))?;
     definitions::load(&control_plane, &api_id).await?;
     let records =
         typed::list::<DeploymentRecord>(control_plane.store(), &api_id, Range::default()).await?;
@@ -190,11 +189,7 @@ pub async fn get_deployments(
     let keyed = deployments
         .into_iter()
         .map(|d| (format!("{:020}\u{0}{}", d.created_date, d.id), d));
-    let page = page::paginate(keyed, query.get("position"), limit)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &list_body(&page.items, page.position),
-    ))
+    page_response(&query, keyed)
 }
 
 /// `GET /restapis/{restapi_id}/deployments/{deployment_id}` (`embed=apisummary`).

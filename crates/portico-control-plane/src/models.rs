@@ -7,14 +7,13 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::StatusCode;
 use portico_model::models::{CreateModelInput, CreateRequestValidatorInput};
-use portico_model::page;
 use portico_model::patch::UpdateInput;
 use portico_model::wire::parse_input;
 use serde_json::{Value, json};
 
 use crate::definitions;
-use crate::rest_apis::list_body;
-use crate::wire::{QueryParams, empty_response, json_response, new_child_id};
+use crate::rest_apis::page_response;
+use crate::wire::{QueryParams, empty_response, json_response, new_child_id, unused_child_id};
 use crate::{ApiError, ControlPlane};
 
 /// `POST /restapis/{restapi_id}/models`.
@@ -38,17 +37,12 @@ pub async fn get_models(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = QueryParams::parse(query.as_deref());
-    let limit = page::parse_limit(query.get("limit"))?;
     let definition = definitions::load(&control_plane, &api_id).await?.value;
     let sorted = definition
         .models
         .values()
         .map(|model| (model.name.clone(), model));
-    let page = page::paginate(sorted, query.get("position"), limit)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &list_body(&page.items, page.position),
-    ))
+    page_response(&query, sorted)
 }
 
 /// `GET /restapis/{restapi_id}/models/{model_name}` (`flatten=true` inlines `$ref`s).
@@ -168,10 +162,7 @@ pub async fn create_request_validator(
 ) -> Result<Response, ApiError> {
     let validator = definitions::update(&control_plane, &api_id, |definition| {
         let input: CreateRequestValidatorInput = parse_input("createRequestValidatorInput", &body)?;
-        let mut id = new_child_id();
-        while definition.request_validators.contains_key(&id) {
-            id = new_child_id();
-        }
+        let id = unused_child_id(|id| definition.request_validators.contains_key(id));
         Ok(definition.create_request_validator(input, id)?.clone())
     })
     .await?;
@@ -185,17 +176,12 @@ pub async fn get_request_validators(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = QueryParams::parse(query.as_deref());
-    let limit = page::parse_limit(query.get("limit"))?;
     let definition = definitions::load(&control_plane, &api_id).await?.value;
     let sorted = definition
         .request_validators
         .values()
         .map(|validator| (validator.id.clone(), validator));
-    let page = page::paginate(sorted, query.get("position"), limit)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &list_body(&page.items, page.position),
-    ))
+    page_response(&query, sorted)
 }
 
 /// `GET /restapis/{restapi_id}/requestvalidators/{requestvalidator_id}`.

@@ -6,13 +6,13 @@ use bytes::Bytes;
 use http::StatusCode;
 use portico_model::patch::UpdateInput;
 use portico_model::wire::{parse_input, required};
-use portico_model::{Resource, ResourceId, page};
+use portico_model::{Resource, ResourceId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::definitions;
-use crate::rest_apis::list_body;
-use crate::wire::{QueryParams, empty_response, json_response, new_child_id};
+use crate::rest_apis::page_response;
+use crate::wire::{QueryParams, empty_response, json_response, unused_child_id};
 use crate::{ApiError, ControlPlane};
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,7 +48,6 @@ pub async fn get_resources(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = QueryParams::parse(query.as_deref());
-    let limit = page::parse_limit(query.get("limit"))?;
     let definition = definitions::load(&control_plane, &api_id).await?.value;
     let embed = embeds_methods(&query);
     let sorted = definition.resources_by_path().into_iter().map(|resource| {
@@ -57,11 +56,7 @@ pub async fn get_resources(
             render(resource, embed),
         )
     });
-    let page = page::paginate(sorted, query.get("position"), limit)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &list_body(&page.items, page.position),
-    ))
+    page_response(&query, sorted)
 }
 
 /// `GET /restapis/{restapi_id}/resources/{resource_id}`.
@@ -89,10 +84,9 @@ pub async fn create_resource(
     let path_part = required("createResourceInput.pathPart", input.path_part)?;
     let parent_id = ResourceId::new(parent_id);
     let resource = definitions::update(&control_plane, &api_id, |definition| {
-        let mut id = ResourceId::new(new_child_id());
-        while definition.resources.contains_key(&id) {
-            id = ResourceId::new(new_child_id());
-        }
+        let id = ResourceId::new(unused_child_id(|id| {
+            definition.resources.contains_key(&ResourceId::new(id))
+        }));
         Ok(definition
             .create_resource(&parent_id, &path_part, id)?
             .clone())

@@ -133,6 +133,20 @@ pub async fn get_rest_apis(
     Ok(json_response(StatusCode::OK, &list_body(&items, position)))
 }
 
+/// A collection response: the page after `?position=` of at most `?limit=` items, from items
+/// sorted by their key.
+pub(crate) fn page_response<T: serde::Serialize>(
+    query: &QueryParams,
+    sorted: impl IntoIterator<Item = (String, T)>,
+) -> Result<Response, ApiError> {
+    let limit = page::parse_limit(query.get("limit"))?;
+    let page = page::paginate(sorted, query.get("position"), limit)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &list_body(&page.items, page.position),
+    ))
+}
+
 /// A collection body: `{"item": [...], "position": "..."}`.
 pub(crate) fn list_body<T: serde::Serialize>(
     items: &[T],

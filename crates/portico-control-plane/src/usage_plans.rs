@@ -13,6 +13,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use bytes::Bytes;
 use http::StatusCode;
+use portico_model::Stage;
 use portico_model::patch::UpdateInput;
 use portico_model::usage_plan::{
     API_KEY_TYPE, ApiKey, CreateUsagePlanInput, CreateUsagePlanKeyInput, StageRef, StoredUsagePlan,
@@ -20,13 +21,12 @@ use portico_model::usage_plan::{
     key_already_in_plan, shared_stage_conflict, validate_key_type,
 };
 use portico_model::wire::{parse_input, required};
-use portico_model::{Stage, page};
 use portico_store::{Expect, Kind, Range, StoreError, Versioned, Write, typed};
 
 use crate::api_keys::{all_keys, api_key_not_found, load_api_key, new_id};
 use crate::client_limits;
 use crate::definitions::{self, MAX_ATTEMPTS};
-use crate::rest_apis::list_body;
+use crate::rest_apis::page_response;
 use crate::wire::{QueryParams, empty_response, json_response, now};
 use crate::{ApiError, ControlPlane};
 
@@ -64,7 +64,6 @@ pub async fn get_usage_plans(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = QueryParams::parse(query.as_deref());
-    let limit = page::parse_limit(query.get("limit"))?;
     let holding = match query.get("keyId") {
         Some(key_id) => Some(plans_of_key(&control_plane, key_id).await?),
         None => None,
@@ -75,11 +74,7 @@ pub async fn get_usage_plans(
         .map(|record| record.value.plan)
         .filter(|plan| holding.as_ref().is_none_or(|ids| ids.contains(&plan.id)))
         .map(|plan| (plan.id.clone(), plan));
-    let page = page::paginate(sorted, query.get("position"), limit)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &list_body(&page.items, page.position),
-    ))
+    page_response(&query, sorted)
 }
 
 /// `GET /usageplans/{usageplanId}`.
@@ -233,7 +228,6 @@ pub async fn get_usage_plan_keys(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = QueryParams::parse(query.as_deref());
-    let limit = page::parse_limit(query.get("limit"))?;
     load_plan(&control_plane, &plan_id).await?;
     let members =
         typed::list::<UsagePlanKeyRecord>(control_plane.store(), &plan_id, Range::default())
@@ -248,11 +242,7 @@ pub async fn get_usage_plan_keys(
         .filter_map(|member| keys.get(&member.value.key_id))
         .filter(|key| key.matches(query.get("name"), None))
         .map(|key| (key.id.clone(), usage_plan_key(key)));
-    let page = page::paginate(sorted, query.get("position"), limit)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &list_body(&page.items, page.position),
-    ))
+    page_response(&query, sorted)
 }
 
 /// `GET /usageplans/{usageplanId}/keys/{keyId}`.

@@ -61,6 +61,16 @@ pub fn new_child_id() -> String {
     random_id(CHILD_ID_LEN)
 }
 
+/// A child id that `taken` does not know yet.
+pub fn unused_child_id(taken: impl Fn(&str) -> bool) -> String {
+    loop {
+        let id = new_child_id();
+        if !taken(&id) {
+            return id;
+        }
+    }
+}
+
 fn random_id(len: usize) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
