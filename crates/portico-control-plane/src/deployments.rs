@@ -90,7 +90,7 @@ pub async fn deploy(
                     let main =
                         publish::deployment(&control_plane, &api_id, stage.deployment_id.as_str())
                             .await?;
-                    let snapshot = publish::compile(&control_plane, &stage, &main, Some(&record))?;
+                    let snapshot = publish::compile(&stage, &main, Some(&record))?;
                     (stage, Expect::Version(existing.version), snapshot)
                 }
                 (Some(_), None) => {
@@ -119,8 +119,7 @@ pub async fn deploy(
                     let stage = stage.patch(&[], now)?;
                     let canary =
                         publish::canary_deployment(&control_plane, &api_id, &stage).await?;
-                    let snapshot =
-                        publish::compile(&control_plane, &stage, &record, canary.as_ref())?;
+                    let snapshot = publish::compile(&stage, &record, canary.as_ref())?;
                     (stage, Expect::Version(existing.version), snapshot)
                 }
                 (None, None) => {
@@ -137,7 +136,7 @@ pub async fn deploy(
                         },
                         now,
                     )?;
-                    let snapshot = publish::compile(&control_plane, &stage, &record, None)?;
+                    let snapshot = publish::compile(&stage, &record, None)?;
                     (stage, Expect::Absent, snapshot)
                 }
             };
@@ -153,7 +152,7 @@ pub async fn deploy(
                 },
                 now,
             )?;
-            publish::compile(&control_plane, &probe, &record, None)?;
+            publish::compile(&probe, &record, None)?;
         }
         match control_plane.store().commit(writes).await {
             Ok(()) => {

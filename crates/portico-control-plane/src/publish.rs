@@ -25,7 +25,6 @@ pub(crate) struct Checked {
 /// deployment. Touches no live state: buckets and caches change only in [`publish`], after
 /// the commit, so a change that fails to commit changes nothing.
 pub(crate) fn compile(
-    _control_plane: &ControlPlane,
     stage: &Stage,
     deployment: &DeploymentRecord,
     canary: Option<&DeploymentRecord>,
@@ -101,7 +100,7 @@ pub(crate) async fn compile_stored(
 ) -> Result<Checked, ApiError> {
     let main = deployment(control_plane, api_id, stage.deployment_id.as_str()).await?;
     let canary = canary_deployment(control_plane, api_id, stage).await?;
-    compile(control_plane, stage, &main, canary.as_ref())
+    compile(stage, &main, canary.as_ref())
 }
 
 /// Compiles a committed stage change with live buckets and caches and swaps it in.

@@ -155,11 +155,6 @@ impl UsageCounter {
     pub fn unflush(&self, requests: u64) {
         self.flushed.fetch_sub(requests, Ordering::AcqRel);
     }
-
-    /// Start of the period the counter tracks (0 before the first quota request).
-    pub fn period_start(&self) -> i64 {
-        self.period_start.load(Ordering::Acquire)
-    }
 }
 
 fn as_signed(value: u64) -> i64 {
