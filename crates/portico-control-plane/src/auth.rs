@@ -1,16 +1,21 @@
-//! SigV4 authentication of every control-plane request against the root credentials.
+//! SigV4 authentication of every control-plane request against the published access keys
+//! (root and IAM users), and authorization of API Gateway operations by identity policies.
 //!
 //! Unsigned → 403 `MissingAuthenticationTokenException`; malformed → 403
-//! `IncompleteSignatureException`; unknown access key → 403 `UnrecognizedClientException`;
+//! `IncompleteSignatureException`; unknown or inactive access key → 403 `UnrecognizedClientException`;
+//! a user whose policies do not allow the operation → 403 `AccessDeniedException`;
 //! wrong signature or clock skew → 403 `InvalidSignatureException`, each with AWS's message.
 //! The request's region (from the credential scope) is handed to handlers as [`Caller`].
+
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use portico_policy::{ConditionKeys, Decision};
 use portico_sigv4::{RequestParts, Sigv4Error};
-use subtle::ConstantTimeEq;
+use portico_snapshot::Identity;
 
 use crate::{ApiError, ControlPlane, MAX_BODY_BYTES};
 
@@ -36,13 +41,77 @@ pub struct Caller {
     pub access_key_id: String,
     /// The region of the credential scope; ARNs in responses use it.
     pub region: String,
+    /// The signing identity (root or an IAM user) and its policies.
+    pub identity: Arc<Identity>,
+    /// The `User-Agent` of the request, for `aws:UserAgent`.
+    pub user_agent: Option<String>,
 }
 
-/// Services whose requests this listener accepts.
-const SERVICES: &[&str] = &["apigateway"];
+/// A refused authorization: the principal, action and resource, and whether a statement
+/// denied explicitly. Each protocol renders it in its own error shape.
+#[derive(Debug, Clone)]
+pub struct AccessDenied {
+    pub message: String,
+}
+
+/// Services whose requests this listener accepts, and the path each is served under.
+const APIGATEWAY: &str = "apigateway";
+const IAM: &str = "iam";
+
+// === impl Caller ===
+
+impl Caller {
+    /// Whether the caller's identity policies allow `action` on `resource` (root: always).
+    pub fn authorize(&self, action: &str, resource: &str) -> Result<(), AccessDenied> {
+        if self.identity.is_root() {
+            return Ok(());
+        }
+        let keys = self.condition_keys();
+        match self.identity.authorize(action, resource, &keys) {
+            Decision::Allow => Ok(()),
+            decision => Err(AccessDenied {
+                message: format!(
+                    "User: {} is not authorized to perform: {action} on resource: {resource} {}",
+                    self.identity.arn,
+                    match decision {
+                        Decision::ExplicitDeny =>
+                            "with an explicit deny in an identity-based policy",
+                        _ => "because no identity-based policy allows the action",
+                    }
+                ),
+            }),
+        }
+    }
+
+    /// The global condition keys of a control-plane request.
+    fn condition_keys(&self) -> ConditionKeys {
+        let mut keys = ConditionKeys::default();
+        self.identity.add_condition_keys(&mut keys);
+        let now = crate::wire::now();
+        keys.insert("aws:EpochTime", now.to_string());
+        keys.insert("aws:CurrentTime", crate::wire::iso8601(now));
+        keys.insert("aws:SecureTransport", "false");
+        keys.insert("aws:RequestedRegion", self.region.clone());
+        if let Some(user_agent) = &self.user_agent {
+            keys.insert("aws:UserAgent", user_agent.clone());
+        }
+        keys
+    }
+}
+
+impl From<AccessDenied> for ApiError {
+    fn from(denied: AccessDenied) -> Self {
+        ApiError::Forbidden {
+            error_type: "AccessDeniedException",
+            message: denied.message,
+        }
+    }
+}
 
 /// Middleware: buffers the body (bounded), verifies the signature, passes the request on with
-/// a [`Caller`] extension.
+/// a [`Caller`] extension. API Gateway operations are authorized here (`apigateway:VERB` on
+/// `arn:aws:apigateway:REGION::PATH`); IAM operations, whose action is in the body, are
+/// authorized by their handler.
 pub async fn authenticate(
     State(control_plane): State<ControlPlane>,
     request: Request,
@@ -58,12 +127,28 @@ pub async fn authenticate(
             .into_response();
         }
     };
-    match verify(&control_plane, &parts, &body) {
-        Ok(caller) => {
-            parts.extensions.insert(caller);
-            next.run(Request::from_parts(parts, Body::from(body))).await
+    let caller = match verify(&control_plane, &parts, &body) {
+        Ok(caller) => caller,
+        Err(err) => return err.into_response(),
+    };
+    if service_of(&parts) == APIGATEWAY {
+        let resource = format!("arn:aws:apigateway:{}::{}", caller.region, parts.uri.path());
+        let action = format!("apigateway:{}", parts.method.as_str());
+        if let Err(denied) = caller.authorize(&action, &resource) {
+            return ApiError::from(denied).into_response();
         }
-        Err(err) => err.into_response(),
+    }
+    parts.extensions.insert(caller);
+    next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+/// The service a request to this path must be signed for: IAM's Query API is `POST /`,
+/// everything else is API Gateway's REST API.
+fn service_of(parts: &http::request::Parts) -> &'static str {
+    if parts.uri.path() == "/" {
+        IAM
+    } else {
+        APIGATEWAY
     }
 }
 
@@ -81,28 +166,28 @@ fn verify(
     let authorization = portico_sigv4::parse(&request)
         .map_err(|err| sigv4_error(&err))?
         .ok_or_else(ApiError::missing_authentication_token)?;
-    let credentials = control_plane.credentials();
-    let known = authorization
-        .access_key_id
-        .as_bytes()
-        .ct_eq(credentials.access_key_id.as_bytes());
-    if !bool::from(known) {
-        return Err(ApiError::Forbidden {
+    let identity = control_plane
+        .live()
+        .identities()
+        .get(&authorization.access_key_id)
+        .filter(|identity| identity.active)
+        .cloned()
+        .ok_or_else(|| ApiError::Forbidden {
             error_type: "UnrecognizedClientException",
             message: "The security token included in the request is invalid.".into(),
-        });
-    }
-    if !SERVICES.contains(&authorization.service.as_str()) {
+        })?;
+    let service = service_of(parts);
+    if authorization.service != service {
         return Err(ApiError::Forbidden {
             error_type: "InvalidSignatureException",
-            message: "Credential should be scoped to correct service: 'apigateway'. ".into(),
+            message: format!("Credential should be scoped to correct service: '{service}'. "),
         });
     }
     let payload_hash = portico_sigv4::sha256_hex(body);
     portico_sigv4::verify(
         &request,
         &authorization,
-        &credentials.secret_access_key,
+        identity.secret_access_key(),
         &payload_hash,
         crate::wire::now(),
     )
@@ -110,6 +195,12 @@ fn verify(
     Ok(Caller {
         access_key_id: authorization.access_key_id,
         region: authorization.region,
+        identity,
+        user_agent: parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned),
     })
 }
 

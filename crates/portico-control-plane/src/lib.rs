@@ -81,6 +81,14 @@ impl ControlPlane {
         limits: Arc<Limits>,
         credentials: RootCredentials,
     ) -> Self {
+        // Until the IAM users are loaded (`iam::republish`), only the root key signs.
+        live.publish_identities(portico_snapshot::Identities::new([
+            portico_snapshot::Identity::root(
+                &credentials.access_key_id,
+                &credentials.secret_access_key,
+                portico_model::ACCOUNT_ID,
+            ),
+        ]));
         Self {
             inner: Arc::new(Inner {
                 store,

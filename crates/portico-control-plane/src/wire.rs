@@ -51,6 +51,20 @@ pub fn now() -> i64 {
         })
 }
 
+/// `epoch_seconds` as ISO 8601 in UTC (`2026-11-26T13:37:21Z`), as IAM and condition keys
+/// write times.
+pub fn iso8601(epoch_seconds: i64) -> String {
+    let days = epoch_seconds.div_euclid(86_400);
+    let seconds = epoch_seconds.rem_euclid(86_400);
+    let (year, month, day) = portico_limits::quota::civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
 /// A new RestApi id (10 lowercase alphanumerics).
 pub fn new_rest_api_id() -> String {
     random_id(REST_API_ID_LEN)
@@ -169,6 +183,12 @@ mod tests {
         let id = new_request_id();
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
+    }
+
+    #[test]
+    fn iso8601_writes_utc_seconds() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(1_795_700_241), "2026-11-26T13:37:21Z");
     }
 
     #[test]

@@ -99,6 +99,7 @@ impl ApiDefinition {
         if patched.policy.as_deref() == Some("") {
             patched.policy = None;
         }
+        patched.expand_policy()?;
         patched.validate()?;
         self.rest_api = patched;
         Ok(&self.rest_api)

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::wire::Timestamp;
-use crate::{ModelError, ResourceId, RestApiId, wire_enum};
+use crate::{ACCOUNT_ID, ModelError, REGION, ResourceId, RestApiId, wire_enum};
 
 wire_enum!(
     /// Where the data plane reads the API key from.
@@ -122,13 +122,38 @@ impl RestApi {
             minimum_compression_size: input.minimum_compression_size,
             api_key_source: input.api_key_source.unwrap_or(ApiKeySource::Header),
             endpoint_configuration: input.endpoint_configuration.unwrap_or_default(),
-            policy: input.policy,
+            policy: input.policy.filter(|policy| !policy.is_empty()),
             tags: input.tags.filter(|tags| !tags.is_empty()),
             disable_execute_api_endpoint: input.disable_execute_api_endpoint.unwrap_or(false),
             root_resource_id,
         };
+        let mut api = api;
+        api.expand_policy()?;
         api.validate()?;
         Ok(api)
+    }
+
+    /// Rewrites the short resource form `execute-api:/STAGE/VERB/PATH` of the resource
+    /// policy to this API's full ARN, as AWS does when a policy is saved.
+    pub fn expand_policy(&mut self) -> Result<(), ModelError> {
+        let Some(policy) = &self.policy else {
+            return Ok(());
+        };
+        if policy.chars().count() > MAX_POLICY_LEN {
+            return Err(ModelError::bad_request(
+                "Invalid policy document: length exceeds 8192 characters",
+            ));
+        }
+        if !policy.contains("execute-api:/") {
+            return Ok(());
+        }
+        let document: serde_json::Value = serde_json::from_str(policy).map_err(|_| {
+            ModelError::bad_request(
+                "Invalid policy document. Please check the policy syntax and try again.",
+            )
+        })?;
+        self.policy = Some(expand_policy_arns(document, self.id.as_str()).to_string());
+        Ok(())
     }
 
     /// Checks the invariants AWS enforces on every create and update.
@@ -156,21 +181,56 @@ impl RestApi {
             )));
         }
         if let Some(policy) = &self.policy {
-            if policy.len() > MAX_POLICY_LEN {
-                return Err(ModelError::bad_request(
-                    "Invalid policy document: length exceeds 8192 characters",
-                ));
-            }
-            if !policy.is_empty() && serde_json::from_str::<serde_json::Value>(policy).is_err() {
-                return Err(ModelError::bad_request(
-                    "Invalid policy document. Please check the policy syntax and try again.",
-                ));
-            }
+            // Stored policies have their short ARNs expanded, which may lengthen them.
+            let options = portico_policy::ParseOptions {
+                kind: portico_policy::PolicyKind::Resource,
+                max_chars: 4 * MAX_POLICY_LEN,
+            };
+            portico_policy::Policy::parse_with(policy, options).map_err(invalid_policy)?;
         }
         if let Some(tags) = &self.tags {
             crate::tags::validate(tags)?;
         }
         Ok(())
+    }
+}
+
+fn invalid_policy(err: portico_policy::PolicyError) -> ModelError {
+    ModelError::bad_request(format!(
+        "Invalid policy document. Please check the policy syntax and try again. ({err})"
+    ))
+}
+
+/// A resource policy with every `execute-api:/…` short ARN replaced by API `api_id`'s full
+/// ARN (`arn:aws:execute-api:REGION:ACCOUNT:API/…`).
+pub fn expand_policy_arns(policy: serde_json::Value, api_id: &str) -> serde_json::Value {
+    map_strings(policy, &|text| match text.strip_prefix("execute-api:/") {
+        Some(rest) => format!("arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/{rest}"),
+        None => text.to_owned(),
+    })
+}
+
+/// Full ARNs of API `api_id` in a policy become `execute-api:/…` again, so exported
+/// documents import into any API.
+pub fn shorten_policy_arns(policy: serde_json::Value, api_id: &str) -> serde_json::Value {
+    let prefix = format!("arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/");
+    map_strings(policy, &|text| match text.strip_prefix(prefix.as_str()) {
+        Some(rest) => format!("execute-api:/{rest}"),
+        None => text.to_owned(),
+    })
+}
+
+fn map_strings(value: serde_json::Value, f: &dyn Fn(&str) -> String) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(f(&text)),
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| map_strings(v, f)).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, v)| (key, map_strings(v, f)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 

@@ -75,6 +75,29 @@ struct ArnPattern {
 // === impl Condition ===
 
 impl Condition {
+    /// The lowercased condition keys this condition reads: its own key and any policy
+    /// variables in its values.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        let patterns: &[Pattern] = match &self.values {
+            Values::Strings(patterns) => patterns,
+            Values::Arns(arns) => {
+                return std::iter::once(self.key.as_str()).chain(
+                    arns.iter()
+                        .flat_map(|arn| arn.parts.iter())
+                        .flat_map(Pattern::variable_keys)
+                        .collect::<Vec<_>>(),
+                );
+            }
+            _ => &[],
+        };
+        std::iter::once(self.key.as_str()).chain(
+            patterns
+                .iter()
+                .flat_map(Pattern::variable_keys)
+                .collect::<Vec<_>>(),
+        )
+    }
+
     /// Compiles `operator: {key: values}` for one key. `values` are the JSON scalars already
     /// turned to text.
     pub(crate) fn compile(

@@ -173,6 +173,24 @@ impl Policy {
     pub fn statements(&self) -> &[Statement] {
         &self.statements
     }
+
+    /// Every condition key the policy reads (in conditions and as `${…}` variables),
+    /// lowercased, so that a caller can build only the keys evaluation will look at.
+    pub fn condition_keys(&self) -> BTreeSet<String> {
+        let mut keys = BTreeSet::new();
+        for statement in &self.statements {
+            let patterns = statement
+                .action
+                .patterns
+                .iter()
+                .chain(&statement.resource.patterns);
+            keys.extend(patterns.flat_map(Pattern::variable_keys).map(str::to_owned));
+            for condition in &statement.conditions {
+                keys.extend(condition.keys().map(str::to_owned));
+            }
+        }
+        keys
+    }
 }
 
 // === impl Statement ===

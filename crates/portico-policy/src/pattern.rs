@@ -114,6 +114,14 @@ impl Pattern {
         }
     }
 
+    /// The lowercased condition keys this pattern's variables read.
+    pub(crate) fn variable_keys(&self) -> impl Iterator<Item = &str> {
+        self.tokens.iter().filter_map(|token| match token {
+            Token::Variable { key, .. } => Some(key.as_str()),
+            _ => None,
+        })
+    }
+
     /// Whether `text` matches. A variable the request does not carry (and that has no default)
     /// makes the pattern match nothing, as in IAM.
     pub(crate) fn matches(&self, text: &str, keys: &ConditionKeys) -> bool {

@@ -1016,3 +1016,30 @@ fn size_limits_are_parametrised() {
         "LimitExceeded"
     );
 }
+
+#[test]
+fn condition_keys_lists_every_key_the_policy_reads() {
+    let policy = Policy::parse(
+        r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+             "Resource": "arn:aws:execute-api:*:*:api/${aws:PrincipalTag/stage}/*",
+             "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"},
+                           "StringLike": {"aws:UserAgent": "${aws:username}*"}}},
+            {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*",
+             "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/${aws:SourceVpce}"}}}]}"#,
+        PolicyKind::Resource,
+    )
+    .unwrap();
+    let keys: Vec<String> = policy.condition_keys().into_iter().collect();
+    assert_eq!(
+        keys,
+        [
+            "aws:principalarn",
+            "aws:principaltag/stage",
+            "aws:sourceip",
+            "aws:sourcevpce",
+            "aws:useragent",
+            "aws:username"
+        ]
+    );
+}

@@ -11,6 +11,7 @@ pub mod clients;
 pub mod compile;
 pub mod context;
 pub mod gateway;
+pub mod identities;
 pub mod integration;
 pub mod limits;
 pub mod live;
@@ -21,6 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use compile::{CompileError, CompileInput, compile};
+pub use identities::{Identities, Identity, IdentityKind, UserIdentity};
 pub use live::Live;
 pub use route::{MethodRoute, PathParams, RouteMatch, RouteTable};
 

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::{ArcSwap, Guard};
 
 use crate::clients::ClientLimits;
+use crate::identities::Identities;
 use crate::{Snapshot, StageSnapshot};
 
 /// Holds the current [`Snapshot`]. The data plane calls [`Live::load`] once per request;
@@ -14,6 +15,8 @@ pub struct Live {
     current: ArcSwap<Snapshot>,
     /// API keys, usage plans and the account bucket (account-wide, not per stage).
     clients: ArcSwap<ClientLimits>,
+    /// Access keys and their identities (root and IAM users).
+    identities: ArcSwap<Identities>,
     // Publishing is read-modify-write of the whole map; one writer at a time keeps
     // concurrent publishes from losing each other's stages. Readers never take it.
     writer: Mutex<()>,
@@ -40,6 +43,16 @@ impl Live {
     /// Replaces the keys, plans and account bucket.
     pub fn publish_clients(&self, clients: ClientLimits) {
         self.clients.store(Arc::new(clients));
+    }
+
+    /// The current access keys and identities (lock-free).
+    pub fn identities(&self) -> Guard<Arc<Identities>> {
+        self.identities.load()
+    }
+
+    /// Replaces the access keys and identities.
+    pub fn publish_identities(&self, identities: Identities) {
+        self.identities.store(Arc::new(identities));
     }
 
     /// Installs or replaces one stage.

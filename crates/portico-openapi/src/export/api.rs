@@ -3,13 +3,13 @@
 //! gateway responses, request validators and the kept extensions.
 
 use portico_model::ApiDefinition;
-use portico_model::rest_api::{ApiKeySource, IpAddressType};
+use portico_model::rest_api::{ApiKeySource, IpAddressType, shorten_policy_arns};
 use serde_json::{Map, Value, json};
 
 use super::ExportOptions;
 use crate::import::api::{
     API_KEY_SOURCE, BINARY_MEDIA_TYPES, ENDPOINT_CONFIGURATION, MINIMUM_COMPRESSION_SIZE, POLICY,
-    TAG_VALUE, shorten_policy_arns,
+    TAG_VALUE,
 };
 use crate::import::extensions::{GATEWAY_RESPONSES, REQUEST_VALIDATORS};
 

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use portico_model::RestApi;
+use portico_model::rest_api::expand_policy_arns;
 use portico_model::rest_api::{ApiKeySource, EndpointType, IpAddressType};
-use portico_model::{ACCOUNT_ID, REGION, RestApi};
 use serde_json::Value;
 
 use super::{Flavor, ImportOptions};
@@ -241,41 +242,12 @@ impl ApiSettings {
 
 /// `execute-api:/stage/GET/path` short ARNs in a resource policy become full ARNs of this
 /// API, as AWS stores them.
-pub(crate) fn expand_policy_arns(policy: Value, api_id: &str) -> Value {
-    map_strings(policy, &|text| match text.strip_prefix("execute-api:/") {
-        Some(rest) => format!("arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/{rest}"),
-        None => text.to_owned(),
-    })
-}
-
-/// Full ARNs of this API in a policy become `execute-api:/…` again, so exported documents
-/// import into any API.
-pub(crate) fn shorten_policy_arns(policy: Value, api_id: &str) -> Value {
-    let prefix = format!("arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/");
-    map_strings(policy, &|text| match text.strip_prefix(prefix.as_str()) {
-        Some(rest) => format!("execute-api:/{rest}"),
-        None => text.to_owned(),
-    })
-}
-
-fn map_strings(value: Value, f: &dyn Fn(&str) -> String) -> Value {
-    match value {
-        Value::String(text) => Value::String(f(&text)),
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| map_strings(v, f)).collect()),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(key, v)| (key, map_strings(v, f)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+    use portico_model::rest_api::shorten_policy_arns;
 
     #[test]
     fn short_policy_arns_expand_and_shorten_again() {

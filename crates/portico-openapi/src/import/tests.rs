@@ -311,7 +311,7 @@ fn an_authorizer_without_a_type_is_an_error() {
 fn api_key_source_binary_types_compression_and_policy_are_api_settings() {
     let imported = check(
         "x-amazon-apigateway-api-key-source: AUTHORIZER\nx-amazon-apigateway-binary-media-types: ['image/*']\n\
-         x-amazon-apigateway-minimum-compression-size: 0\nx-amazon-apigateway-policy: '{\"Statement\": [{\"Resource\": \"execute-api:/*\"}]}'",
+         x-amazon-apigateway-minimum-compression-size: 0\nx-amazon-apigateway-policy: '{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": \"*\", \"Action\": \"execute-api:Invoke\", \"Resource\": \"execute-api:/*\"}]}'",
     );
     let api = &imported.definition.rest_api;
     assert_eq!(api.api_key_source, ApiKeySource::Authorizer);
@@ -320,7 +320,7 @@ fn api_key_source_binary_types_compression_and_policy_are_api_settings() {
     assert_eq!(
         api.policy.as_deref(),
         Some(
-            "{\"Statement\":[{\"Resource\":\"arn:aws:execute-api:us-east-1:000000000000:restapi1/*\"}]}"
+            "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"execute-api:Invoke\",\"Resource\":\"arn:aws:execute-api:us-east-1:000000000000:restapi1/*\"}]}"
         )
     );
 }
