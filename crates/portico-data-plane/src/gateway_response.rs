@@ -32,6 +32,9 @@ pub struct Reject {
     pub cause: Option<BoxError>,
     /// The connection cannot serve another request (the client's body is in an unknown state).
     pub close: bool,
+    /// `x-amzn-ErrorType`, when AWS sends another exception than the type's (SigV4 errors:
+    /// `IncompleteSignatureException`, `UnrecognizedClientException`).
+    pub error_type: Option<&'static str>,
 }
 
 /// What a gateway response template may refer to besides the error itself.
@@ -144,6 +147,7 @@ impl Reject {
             validation_error: None,
             cause: None,
             close: false,
+            error_type: None,
         }
     }
 
@@ -153,6 +157,18 @@ impl Reject {
             cause: Some(cause.into()),
             ..Reject::new(kind)
         }
+    }
+
+    /// The same rejection with AWS's `message` instead of the type's default.
+    pub fn with_message(mut self, message: impl Into<String>) -> Reject {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// The same rejection sent with another `x-amzn-ErrorType`.
+    pub fn with_error_type(mut self, error_type: &'static str) -> Reject {
+        self.error_type = Some(error_type);
+        self
     }
 
     /// A rejection after which the connection closes.
@@ -200,9 +216,10 @@ pub fn render(reject: &Reject, context: &ErrorContext<'_>) -> Response<Bytes> {
             response
         }
     };
-    response
-        .headers_mut()
-        .insert(X_AMZN_ERRORTYPE, HeaderValue::from_static(error_type(kind)));
+    response.headers_mut().insert(
+        X_AMZN_ERRORTYPE,
+        HeaderValue::from_static(reject.error_type.unwrap_or_else(|| error_type(kind))),
+    );
     response
 }
 

@@ -20,6 +20,8 @@ pub struct ConnectionInfo {
     pub local: SocketAddr,
     /// `http` or `https`.
     pub scheme: &'static str,
+    /// The private endpoint this listener plays (index into the data plane's endpoints).
+    pub endpoint: Option<usize>,
 }
 
 /// One request as the integration sees it.
@@ -37,6 +39,8 @@ pub struct Invocation<'a> {
     pub received_at: SystemTime,
     /// The API key the request was admitted with (`apiKeyRequired` methods).
     pub api_key: Option<std::sync::Arc<portico_snapshot::clients::ClientKey>>,
+    /// The IAM caller and the client address the access stage established.
+    pub access: crate::stages::access::Access,
 }
 
 // === impl Invocation ===
@@ -66,6 +70,14 @@ impl<'a> Invocation<'a> {
         self.head.header_last(name).map(String::from_utf8_lossy)
     }
 
+    /// The client address (`$context.identity.sourceIp`): the TCP peer, or the client behind
+    /// a trusted proxy.
+    pub fn source_ip(&self) -> std::net::IpAddr {
+        self.access
+            .source_ip
+            .unwrap_or_else(|| self.connection.remote.ip())
+    }
+
     /// The `Host` header (`$context.domainName`).
     pub fn domain_name(&self) -> &'a str {
         self.head.header_str("host").unwrap_or_default()
@@ -76,7 +88,12 @@ impl<'a> Invocation<'a> {
         use ContextVariable::*;
         let owned = |text: String| Some(Cow::Owned(text));
         match variable {
-            AccountId | IdentityAccountId => Some(Cow::Borrowed(portico_model::ACCOUNT_ID)),
+            AccountId => Some(Cow::Borrowed(portico_model::ACCOUNT_ID)),
+            IdentityAccountId => self
+                .access
+                .caller
+                .as_ref()
+                .map(|caller| Cow::Borrowed(&*caller.account)),
             ApiId => owned(self.stage.api_id.to_string()),
             DomainName => Some(Cow::Borrowed(self.domain_name())),
             DomainPrefix => Some(Cow::Borrowed(
@@ -92,12 +109,26 @@ impl<'a> Invocation<'a> {
             ResourceId => owned(self.route.resource_id.to_string()),
             ResourcePath => owned(self.route.resource_path.to_string()),
             Stage => owned(self.stage.stage_name.to_string()),
-            IdentitySourceIp => owned(self.connection.remote.ip().to_string()),
+            IdentitySourceIp => owned(self.source_ip().to_string()),
             IdentityUserAgent => self.header_value("user-agent"),
             IdentityApiKey => self.api_key.as_ref().map(|key| Cow::Borrowed(&*key.value)),
             IdentityApiKeyId => self.api_key.as_ref().map(|key| Cow::Borrowed(&*key.id)),
-            IdentityCaller | IdentityUser | IdentityUserArn | IdentityAccessKey | Authorizer(_)
-            | Unknown(_) => None,
+            IdentityCaller | IdentityUser => self
+                .access
+                .caller
+                .as_ref()
+                .map(|caller| Cow::Borrowed(&*caller.user_id)),
+            IdentityUserArn => self
+                .access
+                .caller
+                .as_ref()
+                .map(|caller| Cow::Borrowed(&*caller.arn)),
+            IdentityAccessKey => self
+                .access
+                .caller
+                .as_ref()
+                .map(|caller| Cow::Borrowed(&*caller.access_key_id)),
+            Authorizer(_) | Unknown(_) => None,
         }
     }
 }

@@ -32,6 +32,7 @@ pub struct DataPlane {
     live: Arc<Live>,
     backends: Backends,
     limits: Limits,
+    access: stages::access::AccessConfig,
 }
 
 /// What a client may do before the gateway gives up on it.
@@ -66,6 +67,18 @@ impl DataPlane {
             live,
             backends: Backends::new(),
             limits,
+            access: stages::access::AccessConfig::default(),
         }
+    }
+
+    /// The same data plane with private listeners and trusted proxies.
+    pub fn with_access(mut self, access: stages::access::AccessConfig) -> DataPlane {
+        self.access = access;
+        self
+    }
+
+    /// The private endpoint a listener serves as, by index.
+    pub fn private_endpoint(&self, index: usize) -> Option<&stages::access::PrivateEndpoint> {
+        self.access.private_endpoints.get(index)
     }
 }

@@ -17,6 +17,7 @@ use crate::http1::server::ClientConn;
 use crate::integration;
 use crate::invocation::Invocation;
 use crate::request_id::RequestIds;
+use crate::stages::access::{self, AccessRequest};
 use crate::stages::{cache, request_validation, route, usage};
 
 /// How a request was answered.
@@ -158,17 +159,21 @@ async fn run_stages(
         .lookup(&head.method, target.path)
         .ok_or_else(|| Reject::new(GatewayResponseType::MissingAuthenticationToken))?;
     resolved.resource_path = Some(matched.route.resource_path.clone());
-    // WAF, resource policy and authorizers join here in AWS's order. Until they exist the
-    // gateway fails closed: a method that asks for authorisation is never served unchecked.
-    if &*matched.route.authorization_type != "NONE" {
-        return Err(Reject::with_cause(
-            GatewayResponseType::AuthorizerConfigurationError,
-            format!(
-                "authorization type {} is not supported by this Portico version",
-                matched.route.authorization_type
-            ),
-        ));
-    }
+    // WAF joins here. Access: private endpoints, resource policy, AWS_IAM; methods with
+    // Lambda or Cognito authorizers fail closed until authorizers exist.
+    let access_request = AccessRequest {
+        stage,
+        route: matched.route,
+        head,
+        path: target.path,
+        source_ip: data_plane.access.source_ip(connection.remote.ip(), head),
+        endpoint: connection
+            .endpoint
+            .and_then(|index| data_plane.private_endpoint(index)),
+        secure: connection.scheme == "https",
+        now: received_at,
+    };
+    let access = access::check(&data_plane.live.identities(), &access_request, &mut client).await?;
     let api_key = usage::admit(&data_plane.live.clients(), stage, matched.route, head)?;
     let invocation = Invocation {
         stage,
@@ -180,6 +185,7 @@ async fn run_stages(
         connection: &connection,
         received_at,
         api_key,
+        access,
     };
     request_validation::validate(&invocation, &mut client).await?;
     match &invocation.route.limits.cache {

@@ -112,6 +112,7 @@ pub fn context_map(invocation: &Invocation<'_>) -> Map<String, Value> {
     let user_agent = invocation
         .header_value("user-agent")
         .map(|agent| agent.into_owned());
+    let caller = invocation.access.caller.as_deref();
     let value = json!({
         "accountId": portico_model::ACCOUNT_ID,
         "apiId": &*invocation.stage.api_id,
@@ -120,15 +121,15 @@ pub fn context_map(invocation: &Invocation<'_>) -> Map<String, Value> {
         "extendedRequestId": invocation.ids.extended_request_id_str(),
         "httpMethod": invocation.head.method.as_str(),
         "identity": {
-            "sourceIp": invocation.connection.remote.ip().to_string(),
+            "sourceIp": invocation.source_ip().to_string(),
             "userAgent": user_agent,
-            "accountId": Value::Null,
+            "accountId": caller.map(|caller| &*caller.account),
             "apiKey": invocation.api_key.as_ref().map(|key| &*key.value),
             "apiKeyId": invocation.api_key.as_ref().map(|key| &*key.id),
-            "caller": Value::Null,
-            "user": Value::Null,
-            "userArn": Value::Null,
-            "accessKey": Value::Null,
+            "caller": caller.map(|caller| &*caller.user_id),
+            "user": caller.map(|caller| &*caller.user_id),
+            "userArn": caller.map(|caller| &*caller.arn),
+            "accessKey": caller.map(|caller| &*caller.access_key_id),
             "cognitoAuthenticationProvider": Value::Null,
             "cognitoAuthenticationType": Value::Null,
             "cognitoIdentityId": Value::Null,

@@ -186,7 +186,8 @@ impl RestApi {
                 kind: portico_policy::PolicyKind::Resource,
                 max_chars: 4 * MAX_POLICY_LEN,
             };
-            portico_policy::Policy::parse_with(policy, options).map_err(invalid_policy)?;
+            portico_policy::Policy::parse_with(policy, options)
+                .map_err(|err| invalid_policy(&err))?;
         }
         if let Some(tags) = &self.tags {
             crate::tags::validate(tags)?;
@@ -195,7 +196,7 @@ impl RestApi {
     }
 }
 
-fn invalid_policy(err: portico_policy::PolicyError) -> ModelError {
+fn invalid_policy(err: &portico_policy::PolicyError) -> ModelError {
     ModelError::bad_request(format!(
         "Invalid policy document. Please check the policy syntax and try again. ({err})"
     ))

@@ -3,6 +3,11 @@
 //! `parse`, `import` or `export` panic. Failing inputs that proptest shrinks belong in
 //! `proptest-regressions/` beside this file.
 
+#[path = "../../../fuzz/src/corpus.rs"]
+mod corpus;
+#[path = "../../../fuzz/src/openapi_import.rs"]
+mod openapi_import;
+
 use portico_openapi::{
     ExportExtensions, ExportFormat, ExportOptions, IdKind, ImportOptions, PutMode, export, import,
     parse, put,
@@ -299,4 +304,15 @@ proptest! {
         }
         exercise(&document);
     }
+}
+
+/// Every input in `fuzz/corpus/openapi_import/` (seeds and saved crashes) goes through the fuzz
+/// target's own function, so that a crash the fuzzer found stays fixed without the fuzzer.
+#[test]
+fn fuzz_corpus_inputs_never_panic() {
+    corpus::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "openapi_import",
+        openapi_import::run,
+    );
 }

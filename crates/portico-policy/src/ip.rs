@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 /// A network: address and prefix length. A bare address is a /32 (or /128).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Cidr {
+pub struct Cidr {
     network: IpAddr,
     prefix: u8,
 }
@@ -12,7 +12,8 @@ pub(crate) struct Cidr {
 // === impl Cidr ===
 
 impl Cidr {
-    pub(crate) fn parse(text: &str) -> Option<Cidr> {
+    /// Parses `10.0.0.0/8`, `2001:db8::/32` or a bare address.
+    pub fn parse(text: &str) -> Option<Cidr> {
         let text = text.trim();
         let (address, prefix) = match text.split_once('/') {
             Some((address, prefix)) => (address, Some(prefix)),
@@ -33,9 +34,14 @@ impl Cidr {
     /// Whether `address` (text, as in `aws:SourceIp`) lies in this block. IPv4-mapped IPv6
     /// addresses count as their IPv4 address.
     pub(crate) fn contains(&self, address: &str) -> bool {
-        let Ok(address) = address.trim().parse::<IpAddr>() else {
-            return false;
-        };
+        address
+            .trim()
+            .parse::<IpAddr>()
+            .is_ok_and(|address| self.contains_ip(address))
+    }
+
+    /// Whether `address` lies in this block (IPv4-mapped IPv6 counts as IPv4).
+    pub fn contains_ip(&self, address: IpAddr) -> bool {
         match (self.network, address.to_canonical()) {
             (IpAddr::V4(network), IpAddr::V4(address)) => {
                 let mask = u32::MAX

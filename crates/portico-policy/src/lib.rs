@@ -42,4 +42,5 @@ mod principal;
 pub use context::{ConditionKeys, Principal, RequestContext};
 pub use error::PolicyError;
 pub use evaluate::{Decision, evaluate};
+pub use ip::Cidr;
 pub use parse::{Effect, ParseOptions, Policy, PolicyKind, Statement, Version};

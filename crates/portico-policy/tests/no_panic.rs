@@ -1,5 +1,10 @@
 //! The parser must never panic, whatever it is fed; evaluation of whatever parses must not either.
 
+#[path = "../../../fuzz/src/corpus.rs"]
+mod corpus;
+#[path = "../../../fuzz/src/policy_parse.rs"]
+mod policy_parse;
+
 use portico_policy::{ConditionKeys, Policy, PolicyKind, Principal, RequestContext, evaluate};
 use proptest::prelude::*;
 
@@ -76,4 +81,15 @@ proptest! {
     fn arbitrary_json_never_panics(value in json_value()) {
         exercise(&value.to_string());
     }
+}
+
+/// Every input in `fuzz/corpus/policy_parse/` (seeds and saved crashes) goes through the fuzz
+/// target's own function, so that a crash the fuzzer found stays fixed without the fuzzer.
+#[test]
+fn fuzz_corpus_inputs_never_panic() {
+    corpus::replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "policy_parse",
+        policy_parse::run,
+    );
 }

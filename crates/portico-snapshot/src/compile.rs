@@ -202,6 +202,7 @@ fn compile_deployment(
         api_key_source: api.api_key_source,
         canary: None,
         gateway_responses: crate::gateway::compile(definition, variables, errors),
+        access: crate::access::StageAccess::compile(definition, stage, errors),
     }
 }
 

@@ -7,6 +7,7 @@
 //! change that affects traffic (deployments, stage updates) and at start-up; the data plane
 //! only reads. This crate must never reach the store.
 
+pub mod access;
 pub mod clients;
 pub mod compile;
 pub mod context;
@@ -60,6 +61,8 @@ pub struct StageSnapshot {
     pub canary: Option<Canary>,
     /// The API's customised gateway responses.
     pub gateway_responses: gateway::GatewayResponses,
+    /// Resource policy, endpoint type, resource tags and the method ARN prefix.
+    pub access: access::StageAccess,
 }
 
 /// A canary release on a stage.

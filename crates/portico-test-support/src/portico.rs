@@ -151,6 +151,16 @@ impl Portico {
         AdminClient::new(&self.admin_url, ROOT_ACCESS_KEY, ROOT_SECRET_KEY)
     }
 
+    /// `http://ADDR` of the private listener `id` (`--private-listen id=…`), from the banner.
+    pub fn private_url(&self, id: &str) -> Option<String> {
+        let prefix = format!("Private endpoint {id}:");
+        self.banner.lines().find_map(|line| {
+            line.trim()
+                .strip_prefix(prefix.as_str())
+                .map(|url| url.trim().to_owned())
+        })
+    }
+
     /// The data-plane path-form URL of `path` on a stage.
     pub fn invoke_url(&self, api_id: &str, stage: &str, path: &str) -> String {
         format!(

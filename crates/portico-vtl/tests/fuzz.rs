@@ -1,6 +1,11 @@
 //! Throws random and grammar-shaped templates and payloads at parse and render with small
 //! limits: nothing may panic, output stays within its limit and every render ends.
 
+#[path = "../../../fuzz/src/corpus.rs"]
+mod corpus;
+#[path = "../../../fuzz/src/vtl_render.rs"]
+mod vtl_render;
+
 use portico_vtl::aws::Variables;
 use portico_vtl::{Limits, Template};
 use proptest::prelude::*;
@@ -162,4 +167,11 @@ proptest! {
             }
         }
     }
+}
+
+/// Every input in `fuzz/corpus/vtl_render/` (seeds and saved crashes) goes through the fuzz
+/// target's own function, so that a crash the fuzzer found stays fixed without the fuzzer.
+#[test]
+fn fuzz_corpus_inputs_never_panic() {
+    corpus::replay(env!("CARGO_MANIFEST_DIR"), "vtl_render", vtl_render::run);
 }

@@ -1,6 +1,7 @@
 //! The `portico` binary: command line, wiring of store, control plane and data plane,
 //! signals and shutdown. It is the only crate that sees every other one.
 
+mod access;
 mod credentials;
 mod serve;
 

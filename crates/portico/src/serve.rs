@@ -51,6 +51,18 @@ pub struct ServeArgs {
     /// Data-plane worker threads, each with its own event loop (default: one per available CPU).
     #[arg(long)]
     workers: Option<usize>,
+    /// A private listener playing an interface VPC endpoint (`vpce-NAME=ADDR`), repeatable:
+    /// PRIVATE APIs are served only there, with `aws:SourceVpce` = NAME.
+    #[arg(long = "private-listen", value_name = "vpce-NAME=ADDR", value_parser = crate::access::parse_private_listen)]
+    private_listen: Vec<crate::access::PrivateListen>,
+    /// The endpoint policy of a private listener (`vpce-NAME=FILE`, an IAM policy document);
+    /// without one an endpoint allows everything, as AWS's default endpoint policy does.
+    #[arg(long = "endpoint-policy", value_name = "vpce-NAME=FILE")]
+    endpoint_policy: Vec<String>,
+    /// A proxy (address or CIDR block) whose `X-Forwarded-For` is trusted for
+    /// `aws:SourceIp` and `$context.identity.sourceIp`, repeatable.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    trusted_proxy: Vec<String>,
 }
 
 /// Runs the gateway until a shutdown signal.
@@ -88,6 +100,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         bail!("--redis {redis}: shared limits and caches in Redis are not built yet");
     }
     let imports = read_imports(&args.import)?;
+    let access = crate::access::config(
+        &args.private_listen,
+        &args.endpoint_policy,
+        &args.trusted_proxy,
+    )?;
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating data directory {}", args.data_dir.display()))?;
     let store: Arc<dyn Store> = Arc::new(
@@ -126,13 +143,29 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let admin_listener = TcpListener::bind(args.admin_listen)
         .await
         .with_context(|| format!("binding control plane to {}", args.admin_listen))?;
+    let mut private_listeners = Vec::with_capacity(args.private_listen.len());
+    for (index, listen) in args.private_listen.iter().enumerate() {
+        let listeners =
+            portico_data_plane::http1::workers::bind(listen.address, 1).with_context(|| {
+                format!(
+                    "binding private endpoint {} to {}",
+                    listen.id, listen.address
+                )
+            })?;
+        private_listeners.push((listen.id.clone(), listeners.private(index)));
+    }
     let data_address = data_listeners.local_addr;
     let admin_address = admin_listener
         .local_addr()
         .context("reading control-plane address")?;
+    let private_addresses: Vec<(String, SocketAddr)> = private_listeners
+        .iter()
+        .map(|(id, listeners)| (id.clone(), listeners.local_addr))
+        .collect();
     announce(
         &args,
         data_address,
+        &private_addresses,
         admin_address,
         live.load().stage_count(),
         control_plane.credentials(),
@@ -151,10 +184,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout.max(1)),
         keep_alive_timeout: std::time::Duration::from_secs(args.keep_alive_timeout.max(1)),
     };
-    let data_plane = Arc::new(DataPlane::with_limits(Arc::clone(&live), limits));
-    let data_workers =
+    let data_plane =
+        Arc::new(DataPlane::with_limits(Arc::clone(&live), limits).with_access(access));
+    let mut data_workers =
         portico_data_plane::http1::workers::start(&data_plane, data_listeners, &stopped)
             .context("starting data-plane workers")?;
+    for (id, listeners) in private_listeners {
+        data_workers.extend(
+            portico_data_plane::http1::workers::start(&data_plane, listeners, &stopped)
+                .with_context(|| format!("starting private endpoint {id}"))?,
+        );
+    }
     let data_task = tokio::task::spawn_blocking(move || {
         for worker in data_workers {
             let _ = worker.join();
@@ -275,6 +315,7 @@ async fn wait_for_signal() {
 fn announce(
     args: &ServeArgs,
     data: SocketAddr,
+    private: &[(String, SocketAddr)],
     admin: SocketAddr,
     stages: usize,
     credentials: &portico_control_plane::RootCredentials,
@@ -283,6 +324,9 @@ fn announce(
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "Portico {} is running.", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(out, "  Data plane:    http://{data}");
+    for (id, address) in private {
+        let _ = writeln!(out, "  Private endpoint {id}: http://{address}");
+    }
     let _ = writeln!(out, "  Control plane: http://{admin}");
     let _ = writeln!(
         out,

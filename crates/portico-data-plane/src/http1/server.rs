@@ -58,10 +58,12 @@ impl Drop for ActiveGuard {
     }
 }
 
-/// Serves `listener` until `shutdown` resolves, then lets in-flight requests finish.
+/// Serves `listener` (as private endpoint `endpoint`, if given) until `shutdown` resolves,
+/// then lets in-flight requests finish.
 pub async fn serve(
     data_plane: Arc<DataPlane>,
     listener: TcpListener,
+    endpoint: Option<usize>,
     shutdown: impl Future<Output = ()>,
 ) {
     let local = listener.local_addr().ok();
@@ -81,7 +83,7 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let info = ConnectionInfo { remote, local: local.unwrap_or(remote), scheme: "http" };
+                let info = ConnectionInfo { remote, local: local.unwrap_or(remote), scheme: "http", endpoint };
                 active.count.fetch_add(1, Ordering::AcqRel);
                 let guard = ActiveGuard(Arc::clone(&active));
                 let data_plane = Arc::clone(&data_plane);

@@ -21,6 +21,18 @@ pub struct Listeners {
     /// The bound address (the real port when 0 was asked for).
     pub local_addr: SocketAddr,
     sockets: Vec<std::net::TcpListener>,
+    /// The private endpoint (index into the data plane's) these sockets play, if any.
+    endpoint: Option<usize>,
+}
+
+// === impl Listeners ===
+
+impl Listeners {
+    /// The same sockets serving as private endpoint `index` of the data plane.
+    pub fn private(mut self, index: usize) -> Listeners {
+        self.endpoint = Some(index);
+        self
+    }
 }
 
 /// Binds `workers` sockets to `address`. With more than one worker they share the port
@@ -41,6 +53,7 @@ pub fn bind(address: SocketAddr, workers: usize) -> io::Result<Listeners> {
     Ok(Listeners {
         local_addr,
         sockets,
+        endpoint: None,
     })
 }
 
@@ -68,11 +81,16 @@ pub fn start(
     stop: &watch::Receiver<bool>,
 ) -> io::Result<Vec<JoinHandle<()>>> {
     let mut handles = Vec::with_capacity(listeners.sockets.len());
+    let endpoint = listeners.endpoint;
+    let prefix = match endpoint {
+        Some(index) => format!("portico-vpce{index}"),
+        None => "portico-data".to_owned(),
+    };
     for (index, socket) in listeners.sockets.into_iter().enumerate() {
         let data_plane = Arc::clone(data_plane);
         let mut stop = stop.clone();
         let handle = std::thread::Builder::new()
-            .name(format!("portico-data-{index}"))
+            .name(format!("{prefix}-{index}"))
             .spawn(move || {
                 let runtime = match tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -95,7 +113,7 @@ pub fn start(
                 let stopped = async move {
                     let _ = stop.wait_for(|stop| *stop).await;
                 };
-                super::server::serve(data_plane, listener, stopped).await;
+                super::server::serve(data_plane, listener, endpoint, stopped).await;
             });
             })?;
         handles.push(handle);

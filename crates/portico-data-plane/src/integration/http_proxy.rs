@@ -55,12 +55,15 @@ pub async fn invoke(
     request.extend_from_slice(b" HTTP/1.1\r\n");
     push_header(&mut request, b"host", target.uri.host_header.as_bytes());
     let listed = head.header("connection");
+    // The SigV4 signature of an AWS_IAM call was for the gateway; AWS does not pass it on.
+    let signed = invocation.access.caller.is_some();
     for (name, value) in head.headers() {
         let overridden = mapped
             .headers
             .iter()
             .any(|(mapped_name, _)| mapped_name.as_str().eq_ignore_ascii_case(name));
-        if headers::forwarded_to_backend(name, listed) && !overridden {
+        let signature = signed && name.eq_ignore_ascii_case("authorization");
+        if headers::forwarded_to_backend(name, listed) && !overridden && !signature {
             push_header(&mut request, name.as_bytes(), value);
         }
     }

@@ -39,7 +39,7 @@ pub async fn serve(
     let clock = monotonic();
     let mut warn = false;
     if wants_invalidation(invocation) {
-        if !policy.require_authorization {
+        if !policy.require_authorization || invocation.access.may_invalidate_cache {
             policy.cache.count_bypass();
             // The old entry goes whatever happens next: a refresh that cannot be stored
             // must not leave it behind.
@@ -50,18 +50,18 @@ pub async fn serve(
         }
         match policy.unauthorized_strategy {
             Strategy::FailWith403 => {
-                return Err(Reject {
-                    message: Some(format!(
-                        "User: anonymous is not authorized to perform: execute-api:InvalidateCache on resource: arn:aws:execute-api:{}:{}:{}/{}/{}{}",
-                        portico_model::REGION,
-                        portico_model::ACCOUNT_ID,
-                        invocation.stage.api_id,
-                        invocation.stage.stage_name,
-                        invocation.head.method,
-                        invocation.path,
-                    )),
-                    ..Reject::new(GatewayResponseType::AccessDenied)
-                });
+                let user = invocation
+                    .access
+                    .caller
+                    .as_ref()
+                    .map_or("anonymous", |caller| &*caller.arn);
+                return Err(Reject::new(GatewayResponseType::AccessDenied).with_message(format!(
+                    "User: {user} is not authorized to perform: execute-api:InvalidateCache on resource: {}",
+                    invocation
+                        .stage
+                        .access
+                        .method_arn(invocation.head.method.as_str(), invocation.path),
+                )));
             }
             Strategy::SucceedWithResponseHeader => warn = true,
             Strategy::SucceedWithoutResponseHeader => {}
@@ -109,7 +109,12 @@ fn has_body(invocation: &Invocation<'_>) -> bool {
 
 /// True if the client asked to refresh the entry (`Cache-Control: max-age=0`).
 fn wants_invalidation(invocation: &Invocation<'_>) -> bool {
-    invocation.head.headers().any(|(name, value)| {
+    asks_for_invalidation(invocation.head)
+}
+
+/// Whether the request sends `Cache-Control: max-age=0`.
+pub fn asks_for_invalidation(head: &crate::http1::head::RequestHead) -> bool {
+    head.headers().any(|(name, value)| {
         name.eq_ignore_ascii_case("cache-control")
             && value
                 .split(|b| *b == b',')

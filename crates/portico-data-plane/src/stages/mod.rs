@@ -1,7 +1,8 @@
-//! The pipeline's stages, in AWS's order (see `pipeline.rs`): route, API key + throttling +
-//! quota (`usage`), request validation, cache. WAF, resource policies and authorizers join
-//! here as they are built.
+//! The pipeline's stages, in AWS's order (see `pipeline.rs`): route, access (private
+//! endpoints, resource policy, `AWS_IAM`), API key + throttling + quota (`usage`), request
+//! validation, cache. WAF and authorizers join here as they are built.
 
+pub mod access;
 pub mod cache;
 pub mod request_validation;
 pub mod route;

@@ -2,6 +2,7 @@
 //! control plane (SigV4-signed, as the AWS SDKs call it) and its data plane (plain HTTP).
 //! One test binary, so CI links once.
 
+mod access;
 mod architecture;
 mod control_plane;
 mod data_plane;
