@@ -38,6 +38,9 @@ def portico_binary():
 class Portico:
     def __init__(self):
         self.data_dir = tempfile.mkdtemp(prefix="portico-compat-")
+        self.start()
+
+    def start(self):
         self.process = subprocess.Popen(
             [
                 portico_binary(), "serve",
@@ -66,6 +69,13 @@ class Portico:
             raise RuntimeError("portico did not print its addresses")
         # Keep draining stdout so the process never blocks on a full pipe.
         threading.Thread(target=self.process.stdout.read, daemon=True).start()
+
+    def restart(self):
+        """Stops the process gracefully and starts it again on the same data directory
+        (the addresses change)."""
+        self.process.terminate()
+        self.process.wait(timeout=15)
+        self.start()
 
     def invoke_url(self, api_id, stage, path=""):
         return f"{self.data_url}/restapis/{api_id}/{stage}/_user_request_{path}"
@@ -134,6 +144,18 @@ def backend():
 def apigw(portico):
     return boto3.client(
         "apigateway",
+        endpoint_url=portico.admin_url,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
+
+
+@pytest.fixture(scope="session")
+def iam(portico):
+    """boto3's `iam` client signed with the root credentials."""
+    return boto3.client(
+        "iam",
         endpoint_url=portico.admin_url,
         region_name=REGION,
         aws_access_key_id=ACCESS_KEY,

@@ -129,6 +129,9 @@ pub async fn authenticate(
     };
     let caller = match verify(&control_plane, &parts, &body) {
         Ok(caller) => caller,
+        Err(err) if service_of(&parts) == IAM => {
+            return crate::iam::authentication_error(&err, parts.extensions.get());
+        }
         Err(err) => return err.into_response(),
     };
     if service_of(&parts) == APIGATEWAY {

@@ -17,6 +17,7 @@ mod definitions;
 pub mod deployments;
 pub mod error;
 mod gateway_responses;
+pub mod iam;
 mod methods;
 mod metrics;
 mod models;
@@ -61,6 +62,8 @@ struct Inner {
     credentials: RootCredentials,
     /// Orders republishes of the key and plan index (see `client_limits::republish`).
     republish: tokio::sync::Mutex<()>,
+    /// Orders republishes of the access-key index (see `iam::republish`).
+    identities: tokio::sync::Mutex<()>,
     /// Held by writes that publish stages, from reading to publishing, so that snapshots are
     /// published in commit order and a slow write can never put back an older stage (or
     /// one deleted meanwhile).
@@ -96,6 +99,7 @@ impl ControlPlane {
                 limits,
                 credentials,
                 republish: tokio::sync::Mutex::new(()),
+                identities: tokio::sync::Mutex::new(()),
                 stages: tokio::sync::Mutex::new(()),
                 usage_flush: tokio::sync::Mutex::new(()),
             }),
@@ -115,6 +119,11 @@ impl ControlPlane {
     /// Held while the key and plan index is rebuilt and published.
     pub(crate) fn republish_lock(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.republish
+    }
+
+    /// Held while the access-key index (IAM users) is rebuilt and published.
+    pub(crate) fn identities_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.identities
     }
 
     /// Buckets, usage counters and stage caches.
@@ -145,6 +154,7 @@ pub fn router(control_plane: ControlPlane) -> Router {
         .route("/metrics", get(metrics::metrics))
         .with_state(control_plane.clone());
     let operations = Router::new()
+        .route("/", post(iam::dispatch))
         .route("/restapis", post(rest_apis::create_rest_api).get(rest_apis::get_rest_apis))
         .route(
             "/restapis/{restapi_id}",
@@ -312,9 +322,13 @@ async fn unknown_operation(request: Request) -> ApiError {
     ))
 }
 
-/// Stamps every response with a fresh `x-amzn-RequestId`.
-async fn request_id(request: Request, next: Next) -> Response {
+/// Stamps every response with a fresh `x-amzn-RequestId`; handlers that also write it into
+/// the body (IAM's XML) find it in the request's extensions.
+async fn request_id(mut request: Request, next: Next) -> Response {
     let request_id = wire::new_request_id();
+    request
+        .extensions_mut()
+        .insert(wire::RequestId(request_id.clone()));
     let mut response = next.run(request).await.into_response();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(wire::X_AMZN_REQUESTID, value);

@@ -13,6 +13,10 @@ pub const X_AMZN_ERRORTYPE: &str = "x-amzn-errortype";
 /// `x-amzn-RequestId` on every response.
 pub const X_AMZN_REQUESTID: &str = "x-amzn-requestid";
 
+/// The request's `x-amzn-RequestId`, as a request extension.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 /// Serialises `body` as a JSON response with `status`.
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {

@@ -11,6 +11,7 @@ pub mod definition;
 pub mod deployment;
 pub mod error;
 pub mod gateway_response;
+pub mod iam;
 pub mod ids;
 pub mod integration;
 pub mod mapping;

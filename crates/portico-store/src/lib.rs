@@ -44,6 +44,11 @@ pub enum Kind {
     Account,
     /// Usage of a key under a plan (`UsageRecord`), scope = plan id, id = key id.
     Usage,
+    /// An IAM user with its access keys and policies (`StoredUser`), scope `""`,
+    /// id = lowercased user name (names are unique regardless of case).
+    IamUser,
+    /// A customer managed IAM policy (`ManagedPolicy`), scope `""`, id = lowercased name.
+    IamPolicy,
 }
 
 /// Identifies one record.
@@ -148,6 +153,8 @@ impl Kind {
             Kind::UsagePlanKey => "usageplankey",
             Kind::Account => "account",
             Kind::Usage => "usage",
+            Kind::IamUser => "iamuser",
+            Kind::IamPolicy => "iampolicy",
         }
     }
 
@@ -162,6 +169,8 @@ impl Kind {
             "usageplankey" => Kind::UsagePlanKey,
             "account" => Kind::Account,
             "usage" => Kind::Usage,
+            "iamuser" => Kind::IamUser,
+            "iampolicy" => Kind::IamPolicy,
             _ => return None,
         })
     }
@@ -212,5 +221,29 @@ impl Expect {
             Expect::Version(expected) => version == Some(expected),
             Expect::Present => version.is_some(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_name_parses_back() {
+        for kind in [
+            Kind::RestApi,
+            Kind::Deployment,
+            Kind::Stage,
+            Kind::ApiKey,
+            Kind::UsagePlan,
+            Kind::UsagePlanKey,
+            Kind::Account,
+            Kind::Usage,
+            Kind::IamUser,
+            Kind::IamPolicy,
+        ] {
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(Kind::parse("nope"), None);
     }
 }

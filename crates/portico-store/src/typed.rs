@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use portico_model::iam::{ManagedPolicy, StoredUser};
 use portico_model::usage_plan::{
     AccountSettings, ApiKey, StoredUsagePlan, UsagePlanKeyRecord, UsageRecord,
 };
@@ -46,6 +47,14 @@ impl Document for AccountSettings {
 
 impl Document for UsageRecord {
     const KIND: Kind = Kind::Usage;
+}
+
+impl Document for StoredUser {
+    const KIND: Kind = Kind::IamUser;
+}
+
+impl Document for ManagedPolicy {
+    const KIND: Kind = Kind::IamPolicy;
 }
 
 /// A decoded document and the version it was read at.

@@ -110,7 +110,12 @@ mod tests {
         .unwrap();
         let listens = [parse_private_listen("vpce-a=127.0.0.1:0").unwrap()];
         let policy = format!("vpce-a={}", file.display());
-        let config = config(&listens, std::slice::from_ref(&policy), &["10.0.0.0/8".into()]).unwrap();
+        let config = config(
+            &listens,
+            std::slice::from_ref(&policy),
+            &["10.0.0.0/8".into()],
+        )
+        .unwrap();
         assert!(config.private_endpoints[0].policy.is_some());
         assert_eq!(config.trusted_proxies.len(), 1);
         let stray = format!("vpce-b={}", file.display());

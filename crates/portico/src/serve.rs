@@ -123,6 +123,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(stage, reason, "stage cannot be served");
     }
     let control_plane = ControlPlane::new(store, Arc::clone(&live), gateway_limits, credentials);
+    portico_control_plane::iam::republish(&control_plane)
+        .await
+        .context("loading IAM users and access keys")?;
     let mut imported = Vec::new();
     for (path, stage, bytes) in &imports {
         let report =

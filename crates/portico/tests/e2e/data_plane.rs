@@ -733,7 +733,7 @@ async fn canary_takes_its_share_of_traffic_and_promotion_makes_it_the_stage() {
 }
 
 #[tokio::test]
-async fn methods_needing_checks_portico_cannot_make_yet_fail_closed() {
+async fn unsigned_iam_calls_and_unknown_api_keys_are_refused() {
     let portico = start().await;
     let admin = portico.admin();
     let api = create_api(&admin, "closed").await;
@@ -762,7 +762,11 @@ async fn methods_needing_checks_portico_cannot_make_yet_fail_closed() {
         .send()
         .await
         .expect("answer");
-    assert_eq!(iam.status(), 500);
+    assert_eq!(iam.status(), 403);
+    assert_eq!(
+        iam.text().await.expect("body"),
+        r#"{"message":"Missing Authentication Token"}"#
+    );
     let keyed = client()
         .get(portico.invoke_url(&api.id, "dev", "/keyed"))
         .header("x-api-key", "anything")
