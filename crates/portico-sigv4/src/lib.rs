@@ -169,6 +169,25 @@ pub fn verify(
     payload_sha256_hex: &str,
     now: i64,
 ) -> Result<(), Sigv4Error> {
+    let key = SigningKey::derive(
+        secret_access_key,
+        &authorization.date,
+        &authorization.region,
+        &authorization.service,
+    );
+    verify_with_key(request, authorization, &key, payload_sha256_hex, now)
+}
+
+/// Like [`verify`], with the signing key already derived (callers that verify many requests
+/// of one key keep it for the day and skip four HMACs per request). A key derived for
+/// another scope than the request's is refused as a wrong signature would be.
+pub fn verify_with_key(
+    request: &RequestParts<'_>,
+    authorization: &Authorization,
+    key: &SigningKey,
+    payload_sha256_hex: &str,
+    now: i64,
+) -> Result<(), Sigv4Error> {
     let signed_at = date::parse_amz_date(&authorization.amz_date)
         .ok_or_else(|| authorization::malformed_date(&authorization.amz_date))?;
     check_scope_date(authorization)?;
@@ -186,14 +205,8 @@ pub fn verify(
         &authorization.service,
     );
     let string_to_sign = string_to_sign(&authorization.amz_date, &scope, &canonical_request);
-    let expected = signature(
-        secret_access_key,
-        &authorization.date,
-        &authorization.region,
-        &authorization.service,
-        &string_to_sign,
-    );
-    if signatures_match(&expected, &authorization.signature) {
+    let expected = hex::encode(hmac_sha256(&key.key, &string_to_sign));
+    if key.is_for(authorization) && signatures_match(&expected, &authorization.signature) {
         Ok(())
     } else {
         Err(Sigv4Error::InvalidSignature(format!(
@@ -203,6 +216,50 @@ pub fn verify(
              been\n'{canonical_request}'\n\nThe String-to-Sign should have been\n\
              '{string_to_sign}'\n"
         )))
+    }
+}
+
+/// A SigV4 signing key: `HMAC("AWS4" + secret, date)`, then region, service and
+/// `aws4_request`, with the scope it was derived for. `Debug` hides the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    date: String,
+    region: String,
+    service: String,
+    key: [u8; 32],
+}
+
+// === impl SigningKey ===
+
+impl SigningKey {
+    /// Derives the key of `secret_access_key` for one day, region and service.
+    pub fn derive(secret_access_key: &str, date: &str, region: &str, service: &str) -> SigningKey {
+        let key = hmac_sha256(format!("AWS4{secret_access_key}").as_bytes(), date);
+        let key = hmac_sha256(&key, region);
+        let key = hmac_sha256(&key, service);
+        SigningKey {
+            date: date.to_owned(),
+            region: region.to_owned(),
+            service: service.to_owned(),
+            key: hmac_sha256(&key, TERMINATOR),
+        }
+    }
+
+    /// Whether this key signs requests of `authorization`'s credential scope.
+    pub fn is_for(&self, authorization: &Authorization) -> bool {
+        self.date == authorization.date
+            && self.region == authorization.region
+            && self.service == authorization.service
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("date", &self.date)
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .finish_non_exhaustive()
     }
 }
 
@@ -413,11 +470,8 @@ pub fn signature(
     service: &str,
     string_to_sign: &str,
 ) -> String {
-    let key = hmac_sha256(format!("AWS4{secret_access_key}").as_bytes(), date);
-    let key = hmac_sha256(&key, region);
-    let key = hmac_sha256(&key, service);
-    let key = hmac_sha256(&key, TERMINATOR);
-    hex::encode(hmac_sha256(&key, string_to_sign))
+    let key = SigningKey::derive(secret_access_key, date, region, service);
+    hex::encode(hmac_sha256(&key.key, string_to_sign))
 }
 
 /// The credential scope's date must be the day of the request timestamp.

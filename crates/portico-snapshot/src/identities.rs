@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use arc_swap::ArcSwapOption;
 use portico_policy::{ConditionKeys, Decision, Policy, Principal, RequestContext, evaluate};
+use portico_sigv4::{Authorization, SigningKey};
 
 /// Access key id → identity.
 #[derive(Debug, Default)]
@@ -36,6 +38,10 @@ pub struct Identity {
     pub policies: Vec<Arc<Policy>>,
     /// The user's tags, for `aws:PrincipalTag/KEY`.
     pub tags: Vec<(Box<str>, Box<str>)>,
+    /// The signing key of the last scope (day, region, service) this key signed for: a
+    /// verification reuses it instead of deriving it again (four HMACs). A republished
+    /// index starts empty, so a changed secret is never verified with an old key.
+    signing_key: ArcSwapOption<SigningKey>,
 }
 
 /// The kind of principal an access key belongs to.
@@ -93,6 +99,7 @@ impl Identity {
             user_id: account.into(),
             policies: Vec::new(),
             tags: Vec::new(),
+            signing_key: ArcSwapOption::empty(),
         }
     }
 
@@ -114,12 +121,30 @@ impl Identity {
                 .iter()
                 .map(|(key, value)| (key.as_str().into(), value.as_str().into()))
                 .collect(),
+            signing_key: ArcSwapOption::empty(),
         }
     }
 
     /// The secret that keys this identity's SigV4 signatures.
     pub fn secret_access_key(&self) -> &str {
         &self.secret_access_key
+    }
+
+    /// The signing key for `authorization`'s scope, derived once per scope and kept.
+    pub fn signing_key(&self, authorization: &Authorization) -> Arc<SigningKey> {
+        if let Some(key) = self.signing_key.load_full()
+            && key.is_for(authorization)
+        {
+            return key;
+        }
+        let key = Arc::new(SigningKey::derive(
+            &self.secret_access_key,
+            &authorization.date,
+            &authorization.region,
+            &authorization.service,
+        ));
+        self.signing_key.store(Some(Arc::clone(&key)));
+        key
     }
 
     /// True for the account's root credentials.

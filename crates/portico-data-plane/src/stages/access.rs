@@ -384,10 +384,10 @@ async fn authenticate(
         .map_or(0, |elapsed| {
             i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
         });
-    portico_sigv4::verify(
+    portico_sigv4::verify_with_key(
         &parts,
         &authorization,
-        identity.secret_access_key(),
+        &identity.signing_key(&authorization),
         &payload_hash,
         now,
     )
