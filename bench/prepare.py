@@ -45,8 +45,10 @@ def main():
         [binary, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
          "--data-dir", data_dir, "--root-credentials", f"{KEY}:{SECRET}"],
         stdout=subprocess.PIPE, text=True)
-    admin = None
+    admin = data = None
     for line in process.stdout:
+        if line.strip().startswith("Data plane:"):
+            data = line.split(":", 1)[1].strip()
         if line.strip().startswith("Control plane:"):
             admin = line.split(":", 1)[1].strip()
             break
@@ -102,7 +104,7 @@ def presigned_iam_query(admin, data, api_id):
     try:
         urllib.request.urlopen(check, timeout=10).read()
     except urllib.error.HTTPError as err:
-        if err.code != 502:  # the harness's backend is not up yet; 502/500 means admitted
+        if err.code not in (500, 502):  # no backend yet: 500/502 means admitted
             raise
     except urllib.error.URLError:
         pass

@@ -122,19 +122,6 @@ impl StageAccess {
 // === impl KeyNeeds ===
 
 impl KeyNeeds {
-    /// Every key (for identity policies, which the stage cannot know in advance).
-    pub const ALL: KeyNeeds = KeyNeeds {
-        source_ip: true,
-        current_time: true,
-        epoch_time: true,
-        user_agent: true,
-        referer: true,
-        secure_transport: true,
-        source_vpce: true,
-        principal: true,
-        resource_tags: true,
-    };
-
     /// The keys `policy` reads.
     pub fn of(policy: &Policy) -> KeyNeeds {
         let mut needs = KeyNeeds::default();

@@ -13,6 +13,8 @@ use arc_swap::ArcSwapOption;
 use portico_policy::{ConditionKeys, Decision, Policy, Principal, RequestContext, evaluate};
 use portico_sigv4::{Authorization, SigningKey};
 
+use crate::access::KeyNeeds;
+
 /// Access key id → identity.
 #[derive(Debug, Default)]
 pub struct Identities {
@@ -38,6 +40,8 @@ pub struct Identity {
     pub policies: Vec<Arc<Policy>>,
     /// The user's tags, for `aws:PrincipalTag/KEY`.
     pub tags: Vec<(Box<str>, Box<str>)>,
+    /// The condition keys the identity's policies read.
+    pub needs: KeyNeeds,
     /// The signing key of the last scope (day, region, service) this key signed for: a
     /// verification reuses it instead of deriving it again (four HMACs). A republished
     /// index starts empty, so a changed secret is never verified with an old key.
@@ -99,6 +103,7 @@ impl Identity {
             user_id: account.into(),
             policies: Vec::new(),
             tags: Vec::new(),
+            needs: KeyNeeds::default(),
             signing_key: ArcSwapOption::empty(),
         }
     }
@@ -116,6 +121,12 @@ impl Identity {
             account: user.account.into(),
             user_id: user.user_id.into(),
             policies: user.policies.to_vec(),
+            needs: user
+                .policies
+                .iter()
+                .fold(KeyNeeds::default(), |needs, policy| {
+                    needs.union(KeyNeeds::of(policy))
+                }),
             tags: user
                 .tags
                 .iter()

@@ -214,13 +214,10 @@ fn authorize(
         return Ok(());
     }
     let arn = access.method_arn(request.head.method.as_str(), request.path);
-    let needs = match caller {
-        // Identity policies may read any key.
-        Some(_) => KeyNeeds::ALL,
-        None => request
-            .endpoint
-            .map_or(access.needs, |endpoint| access.needs.union(endpoint.needs)),
-    };
+    let needs = request
+        .endpoint
+        .map_or(access.needs, |endpoint| access.needs.union(endpoint.needs));
+    let needs = caller.map_or(needs, |caller| needs.union(caller.needs));
     let keys = condition_keys(request, caller, needs);
     let ctx = RequestContext {
         principal: caller.map_or(Principal::Anonymous, Identity::principal),
