@@ -55,18 +55,9 @@ pub fn now() -> i64 {
         })
 }
 
-/// `epoch_seconds` as ISO 8601 in UTC (`2026-11-26T13:37:21Z`), as IAM and condition keys
-/// write times.
+/// `epoch_seconds` as ISO 8601 in UTC (`2026-11-26T13:37:21Z`).
 pub fn iso8601(epoch_seconds: i64) -> String {
-    let days = epoch_seconds.div_euclid(86_400);
-    let seconds = epoch_seconds.rem_euclid(86_400);
-    let (year, month, day) = portico_limits::quota::civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
+    portico_limits::quota::iso8601(epoch_seconds)
 }
 
 /// A new RestApi id (10 lowercase alphanumerics).

@@ -195,6 +195,20 @@ pub fn parse_date(date: &str) -> Option<i64> {
     (civil_from_days(days) == (year, month, day)).then_some(days * DAY)
 }
 
+/// `epoch_seconds` as ISO 8601 in UTC (`2026-11-26T13:37:21Z`), as IAM, `aws:CurrentTime`
+/// and AWS timestamps write it.
+pub fn iso8601(epoch_seconds: i64) -> String {
+    let days = epoch_seconds.div_euclid(86_400);
+    let seconds = epoch_seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
 pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;

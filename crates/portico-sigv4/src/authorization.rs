@@ -60,7 +60,7 @@ pub fn parse(request: &RequestParts<'_>) -> Result<Option<Authorization>, Sigv4E
         .is_some_and(|value| value.trim_start().starts_with(ALGORITHM));
     if !is_sigv4_header {
         let presigned_query = request.query.filter(|query| {
-            canonical::query_pairs(query).any(|(key, _)| key == X_AMZ_ALGORITHM.as_bytes())
+            canonical::query_pairs(query).any(|(key, _)| key.as_ref() == X_AMZ_ALGORITHM.as_bytes())
         });
         if let Some(query) = presigned_query {
             return parse_query(&QueryParams::new(query)).map(Some);

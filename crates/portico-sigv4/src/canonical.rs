@@ -2,6 +2,8 @@
 //! Rules follow botocore and the SigV4 specification for services other than S3 (paths are
 //! normalised and encoded a second time).
 
+use std::borrow::Cow;
+
 use http::HeaderMap;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_encode};
 
@@ -70,11 +72,11 @@ pub fn canonical_query_string(raw_query: Option<&str>, location: SignatureLocati
     let Some(raw_query) = raw_query else {
         return String::new();
     };
-    let mut pairs: Vec<(String, String)> = query_pairs(raw_query)
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = query_pairs(raw_query)
         .filter(|(key, _)| {
-            !(location == SignatureLocation::Query && key == X_AMZ_SIGNATURE.as_bytes())
+            !(location == SignatureLocation::Query && key.as_ref() == X_AMZ_SIGNATURE.as_bytes())
         })
-        .map(|(key, value)| (encode(&key), encode(&value)))
+        .map(|(key, value)| (reencode(key), reencode(value)))
         .collect();
     pairs.sort_unstable();
     let mut canonical = String::with_capacity(raw_query.len());
@@ -136,7 +138,9 @@ pub(crate) fn canonical_request_at(
 /// The `key=value` pairs of a raw query string, percent-decoded to bytes; empty pairs
 /// (`a=1&&b=2`) are skipped. Bytes rather than text, so that an escape of a byte that is not
 /// UTF-8 (`%FF`) is encoded again exactly as the client encoded it.
-pub(crate) fn query_pairs(raw_query: &str) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> + '_ {
+pub(crate) fn query_pairs(
+    raw_query: &str,
+) -> impl Iterator<Item = (Cow<'_, [u8]>, Cow<'_, [u8]>)> + '_ {
     raw_query
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -146,12 +150,26 @@ pub(crate) fn query_pairs(raw_query: &str) -> impl Iterator<Item = (Vec<u8>, Vec
         })
 }
 
-/// Percent-encodes with SigV4's unreserved set (a space becomes `%20`).
-pub(crate) fn encode(bytes: &[u8]) -> String {
-    percent_encode(bytes, UNRESERVED).to_string()
+/// Percent-encodes with SigV4's unreserved set (a space becomes `%20`); borrows when
+/// nothing needs escaping.
+pub(crate) fn encode(bytes: &[u8]) -> Cow<'_, str> {
+    percent_encode(bytes, UNRESERVED).into()
 }
 
-/// Decodes `%XX` escapes only; a `%` not followed by two hex digits stays as it is.
-fn decode(text: &str) -> Vec<u8> {
-    percent_decode_str(text).collect()
+/// Encodes a decoded query part again, borrowing from the raw query when it can.
+fn reencode(decoded: Cow<'_, [u8]>) -> Cow<'_, str> {
+    match decoded {
+        Cow::Borrowed(bytes) => encode(bytes),
+        Cow::Owned(bytes) => Cow::Owned(encode(&bytes).into_owned()),
+    }
+}
+
+/// Decodes `%XX` escapes only; a `%` not followed by two hex digits stays as it is. Borrows
+/// when there is no escape.
+fn decode(text: &str) -> Cow<'_, [u8]> {
+    if text.as_bytes().contains(&b'%') {
+        percent_decode_str(text).into()
+    } else {
+        Cow::Borrowed(text.as_bytes())
+    }
 }

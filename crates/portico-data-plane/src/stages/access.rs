@@ -292,7 +292,10 @@ fn condition_keys(
         keys.insert("aws:EpochTime", epoch.to_string());
     }
     if needs.current_time {
-        keys.insert("aws:CurrentTime", iso8601(epoch));
+        keys.insert(
+            "aws:CurrentTime",
+            portico_limits::quota::iso8601(i64::try_from(epoch).unwrap_or(i64::MAX)),
+        );
     }
     if needs.secure_transport {
         keys.insert(
@@ -326,18 +329,6 @@ fn condition_keys(
         caller.add_condition_keys(&mut keys);
     }
     keys
-}
-
-fn iso8601(epoch: u64) -> String {
-    let days = i64::try_from(epoch / 86_400).unwrap_or_default();
-    let seconds = epoch % 86_400;
-    let (year, month, day) = portico_limits::quota::civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
 }
 
 /// Verifies the request's SigV4 signature (service `execute-api`, the gateway's region,
