@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import uuid
 
+import boto3
 import pytest
 import requests
 from botocore.auth import SigV4Auth, SigV4QueryAuth
@@ -274,3 +275,37 @@ def test_awscurl_calls_an_iam_method(portico, iam_api):
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["accessKey"] == ACCESS_KEY
+
+
+def test_control_plane_policies_see_request_tags_and_source_ip(portico, iam, apigw, user):
+    iam.put_user_policy(UserName=user["name"], PolicyName="tagged-apis", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "apigateway:POST", "Resource": "arn:aws:apigateway:*::/restapis",
+             "Condition": {"StringEquals": {"aws:RequestTag/team": "payments"},
+                           "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}},
+            {"Effect": "Allow", "Action": "apigateway:GET", "Resource": "*",
+             "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128"]}}},
+            {"Effect": "Allow", "Action": "apigateway:DELETE", "Resource": "*",
+             "Condition": {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}},
+        ],
+    }))
+    client = boto3.client("apigateway", endpoint_url=portico.admin_url, region_name=REGION,
+                          aws_access_key_id=user["key"], aws_secret_access_key=user["secret"])
+    created = client.create_rest_api(name="tagged", tags={"team": "payments"})
+    try:
+        assert client.get_rest_api(restApiId=created["id"])["tags"] == {"team": "payments"}
+        with pytest.raises(client.exceptions.ClientError) as untagged:
+            client.create_rest_api(name="untagged")
+        assert untagged.value.response["Error"]["Code"] == "AccessDeniedException"
+        with pytest.raises(client.exceptions.ClientError) as other_team:
+            client.create_rest_api(name="other", tags={"team": "search"})
+        assert other_team.value.response["Error"]["Code"] == "AccessDeniedException"
+        with pytest.raises(client.exceptions.ClientError) as extra_key:
+            client.create_rest_api(name="extra", tags={"team": "payments", "cost": "x"})
+        assert extra_key.value.response["Error"]["Code"] == "AccessDeniedException"
+        with pytest.raises(client.exceptions.ClientError) as wrong_network:
+            client.delete_rest_api(restApiId=created["id"])
+        assert wrong_network.value.response["Error"]["Code"] == "AccessDeniedException"
+    finally:
+        apigw.delete_rest_api(restApiId=created["id"])

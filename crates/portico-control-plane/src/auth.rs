@@ -45,6 +45,10 @@ pub struct Caller {
     pub identity: Arc<Identity>,
     /// The `User-Agent` of the request, for `aws:UserAgent`.
     pub user_agent: Option<String>,
+    /// The client address, for `aws:SourceIp`.
+    pub source_ip: Option<std::net::IpAddr>,
+    /// The `tags` the request asks to set, for `aws:RequestTag/KEY` and `aws:TagKeys`.
+    pub request_tags: Vec<(String, String)>,
 }
 
 /// A refused authorization: the principal, action and resource, and whether a statement
@@ -94,6 +98,21 @@ impl Caller {
         keys.insert("aws:RequestedRegion", self.region.clone());
         if let Some(user_agent) = &self.user_agent {
             keys.insert("aws:UserAgent", user_agent.clone());
+        }
+        if let Some(source_ip) = self.source_ip {
+            keys.insert("aws:SourceIp", source_ip.to_canonical().to_string());
+        }
+        if !self.request_tags.is_empty() {
+            keys.set(
+                "aws:TagKeys",
+                self.request_tags
+                    .iter()
+                    .map(|(key, _)| key.clone())
+                    .collect(),
+            );
+            for (key, value) in &self.request_tags {
+                keys.insert(&format!("aws:RequestTag/{key}"), value.clone());
+            }
         }
         keys
     }
@@ -204,7 +223,29 @@ fn verify(
             .get(http::header::USER_AGENT)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned),
+        source_ip: parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip()),
+        request_tags: request_tags(parts, body),
     })
+}
+
+/// The `tags` object of an API Gateway request body (create operations and `TagResource`).
+fn request_tags(parts: &http::request::Parts, body: &[u8]) -> Vec<(String, String)> {
+    if service_of(parts) != APIGATEWAY || body.is_empty() {
+        return Vec::new();
+    }
+    let Ok(serde_json::Value::Object(document)) = serde_json::from_slice(body) else {
+        return Vec::new();
+    };
+    match document.get("tags") {
+        Some(serde_json::Value::Object(tags)) => tags
+            .iter()
+            .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn sigv4_error(err: &Sigv4Error) -> ApiError {

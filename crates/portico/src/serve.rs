@@ -205,7 +205,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     let flusher = portico_control_plane::usage::spawn_flusher(control_plane.clone());
     let router = portico_control_plane::router(control_plane.clone());
-    let admin = axum::serve(admin_listener, router).with_graceful_shutdown(signalled(stopped));
+    // The peer address reaches handlers for `aws:SourceIp` in control-plane policies.
+    let admin = axum::serve(
+        admin_listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(signalled(stopped));
     let (admin_result, data_result) = tokio::join!(admin, data_task);
     flusher.abort();
     // Requests counted since the last tick reach the store before the process exits.
