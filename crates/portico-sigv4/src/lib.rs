@@ -25,6 +25,9 @@ pub use canonical::{canonical_headers, canonical_query_string, canonical_request
 
 /// The only algorithm SigV4 names.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+/// The hex SHA-256 of an empty payload (a request without a body).
+pub const EMPTY_PAYLOAD_SHA256: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 /// The payload hash of a request whose body is not signed.
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// How far a header signature's timestamp may be from `now`, either way (AWS: 5 minutes).

@@ -1316,3 +1316,8 @@ fn hostile_inputs_are_refused_without_panicking() {
         let _ = canonical_request(&request, &[text.to_owned()], text);
     }
 }
+
+#[test]
+fn empty_payload_constant_is_the_hash_of_nothing() {
+    assert_eq!(EMPTY_PAYLOAD_SHA256, sha256_hex(b""));
+}

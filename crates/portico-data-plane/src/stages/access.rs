@@ -362,7 +362,7 @@ async fn authenticate(
                 .with_error_type("UnrecognizedClientException")
         })?;
     let payload_hash = if matches!(head.framing, Framing::Empty | Framing::Length(0)) {
-        portico_sigv4::sha256_hex(b"")
+        portico_sigv4::EMPTY_PAYLOAD_SHA256.to_owned()
     } else {
         portico_sigv4::sha256_hex(&client.whole_body().await?)
     };

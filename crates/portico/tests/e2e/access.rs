@@ -125,6 +125,11 @@ async fn get_signed(
     (status, headers, json)
 }
 
+/// Sends `GET url` without a signature.
+async fn get_unsigned(url: &str) -> (u16, HeaderMap, Value) {
+    get_signed(url, None, "execute-api", now(), &[]).await
+}
+
 fn error_type(headers: &HeaderMap) -> &str {
     headers
         .get("x-amzn-errortype")
@@ -140,7 +145,7 @@ async fn aws_iam_methods_need_a_valid_signature_and_see_the_caller() {
     let url = portico.invoke_url(&api.id, "prod", "/");
     let root = Some((ROOT_ACCESS_KEY, ROOT_SECRET_KEY));
 
-    let (status, headers, body) = get_signed(&url, None, "execute-api", now(), &[]).await;
+    let (status, headers, body) = get_unsigned(&url).await;
     assert_eq!(
         (status, error_type(&headers)),
         (403, "MissingAuthenticationTokenException")
@@ -286,14 +291,7 @@ async fn resource_policies_allow_and_deny_by_source_ip() {
         "REGIONAL",
     )
     .await;
-    let (status, _, _) = get_signed(
-        &portico.invoke_url(&allowed.id, "prod", "/"),
-        None,
-        "execute-api",
-        now(),
-        &[],
-    )
-    .await;
+    let (status, _, _) = get_unsigned(&portico.invoke_url(&allowed.id, "prod", "/")).await;
     assert_eq!(status, 200);
 
     // Only 10/8 is allowed: implicit deny for loopback.
@@ -304,14 +302,8 @@ async fn resource_policies_allow_and_deny_by_source_ip() {
         "REGIONAL",
     )
     .await;
-    let (status, headers, body) = get_signed(
-        &portico.invoke_url(&elsewhere.id, "prod", "/"),
-        None,
-        "execute-api",
-        now(),
-        &[],
-    )
-    .await;
+    let (status, headers, body) =
+        get_unsigned(&portico.invoke_url(&elsewhere.id, "prod", "/")).await;
     assert_eq!(
         (status, error_type(&headers)),
         (403, "AccessDeniedException")
@@ -335,14 +327,7 @@ async fn resource_policies_allow_and_deny_by_source_ip() {
         "REGIONAL",
     )
     .await;
-    let (status, _, body) = get_signed(
-        &portico.invoke_url(&denied.id, "prod", "/"),
-        None,
-        "execute-api",
-        now(),
-        &[],
-    )
-    .await;
+    let (status, _, body) = get_unsigned(&portico.invoke_url(&denied.id, "prod", "/")).await;
     assert_eq!(status, 403);
     assert!(
         body["message"]
@@ -474,48 +459,30 @@ async fn private_apis_answer_only_on_private_listeners_that_their_policies_allow
         .private_url("vpce-other")
         .expect("vpce-other listener");
 
-    let (status, _, _) =
-        get_signed(&format!("{open}{path}"), None, "execute-api", now(), &[]).await;
+    let (status, _, _) = get_unsigned(&format!("{open}{path}")).await;
     assert_eq!(status, 200);
-    let (status, _, body) =
-        get_signed(&format!("{other}{path}"), None, "execute-api", now(), &[]).await;
+    let (status, _, body) = get_unsigned(&format!("{other}{path}")).await;
     assert_eq!(
         status, 403,
         "the resource policy names only vpce-open: {body}"
     );
-    let (status, headers, body) = get_signed(
-        &format!("{}{path}", portico.data_url),
-        None,
-        "execute-api",
-        now(),
-        &[],
-    )
-    .await;
+    let (status, headers, body) = get_unsigned(&format!("{}{path}", portico.data_url)).await;
     assert_eq!((status, error_type(&headers)), (403, "ForbiddenException"));
     assert_eq!(body["message"], "Forbidden");
 
     // A public API is not served through a private listener.
     let public = identity_api(&admin, "NONE", None, "REGIONAL").await;
-    let (status, _, _) = get_signed(
-        &format!("{open}/restapis/{}/prod/_user_request_/", public.id),
-        None,
-        "execute-api",
-        now(),
-        &[],
-    )
+    let (status, _, _) = get_unsigned(&format!(
+        "{open}/restapis/{}/prod/_user_request_/",
+        public.id
+    ))
     .await;
     assert_eq!(status, 403);
 
     // The endpoint policy allows only stage prod: another stage of the same API is denied.
     deploy(&admin, &api, "test").await;
-    let (status, _, body) = get_signed(
-        &format!("{open}/restapis/{}/test/_user_request_/", api.id),
-        None,
-        "execute-api",
-        now(),
-        &[],
-    )
-    .await;
+    let (status, _, body) =
+        get_unsigned(&format!("{open}/restapis/{}/test/_user_request_/", api.id)).await;
     assert_eq!(status, 403, "{body}");
 
     let (status, body) = admin
