@@ -10,6 +10,7 @@ pub mod authorizer;
 pub mod definition;
 pub mod deployment;
 pub mod error;
+pub mod function;
 pub mod gateway_response;
 pub mod iam;
 pub mod ids;

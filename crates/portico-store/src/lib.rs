@@ -49,6 +49,9 @@ pub enum Kind {
     IamUser,
     /// A customer managed IAM policy (`ManagedPolicy`), scope `""`, id = lowercased name.
     IamPolicy,
+    /// A Lambda function with its versions, aliases and policy (`StoredFunction`), scope
+    /// `""`, id = function name.
+    Function,
 }
 
 /// Identifies one record.
@@ -155,6 +158,7 @@ impl Kind {
             Kind::Usage => "usage",
             Kind::IamUser => "iamuser",
             Kind::IamPolicy => "iampolicy",
+            Kind::Function => "function",
         }
     }
 
@@ -171,6 +175,7 @@ impl Kind {
             "usage" => Kind::Usage,
             "iamuser" => Kind::IamUser,
             "iampolicy" => Kind::IamPolicy,
+            "function" => Kind::Function,
             _ => return None,
         })
     }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use portico_model::function::StoredFunction;
 use portico_model::iam::{ManagedPolicy, StoredUser};
 use portico_model::usage_plan::{
     AccountSettings, ApiKey, StoredUsagePlan, UsagePlanKeyRecord, UsageRecord,
@@ -55,6 +56,10 @@ impl Document for StoredUser {
 
 impl Document for ManagedPolicy {
     const KIND: Kind = Kind::IamPolicy;
+}
+
+impl Document for StoredFunction {
+    const KIND: Kind = Kind::Function;
 }
 
 /// A decoded document and the version it was read at.
