@@ -163,6 +163,18 @@ def iam(portico):
     )
 
 
+@pytest.fixture(scope="session")
+def lam(portico):
+    """boto3's `lambda` client signed with the root credentials."""
+    return boto3.client(
+        "lambda",
+        endpoint_url=portico.admin_url,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
+
+
 @pytest.fixture
 def api(apigw):
     """A fresh RestApi, deleted after the test."""

@@ -61,6 +61,15 @@ pub struct AccessDenied {
 /// Services whose requests this listener accepts, and the path each is served under.
 const APIGATEWAY: &str = "apigateway";
 const IAM: &str = "iam";
+const LAMBDA: &str = "lambda";
+
+/// Path prefixes of Lambda's operations (each names the API version that added it).
+const LAMBDA_PATHS: [&str; 4] = [
+    "/2015-03-31/",
+    "/2017-03-31/",
+    "/2017-10-31/",
+    "/2019-09-30/",
+];
 
 // === impl Caller ===
 
@@ -137,13 +146,16 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let limit = if service_of(&parts) == LAMBDA {
+        crate::lambda::MAX_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let body = match axum::body::to_bytes(body, limit).await {
         Ok(body) => body,
         Err(_) => {
-            return ApiError::PayloadTooLarge(format!(
-                "Request body is larger than {MAX_BODY_BYTES} bytes"
-            ))
-            .into_response();
+            return ApiError::PayloadTooLarge(format!("Request body is larger than {limit} bytes"))
+                .into_response();
         }
     };
     let caller = match verify(&control_plane, &parts, &body) {
@@ -165,10 +177,13 @@ pub async fn authenticate(
 }
 
 /// The service a request to this path must be signed for: IAM's Query API is `POST /`,
-/// everything else is API Gateway's REST API.
+/// Lambda's operations live under their API versions, everything else is API Gateway's.
 fn service_of(parts: &http::request::Parts) -> &'static str {
-    if parts.uri.path() == "/" {
+    let path = parts.uri.path();
+    if path == "/" {
         IAM
+    } else if LAMBDA_PATHS.iter().any(|prefix| path.starts_with(prefix)) {
+        LAMBDA
     } else {
         APIGATEWAY
     }

@@ -18,6 +18,7 @@ pub mod deployments;
 pub mod error;
 mod gateway_responses;
 pub mod iam;
+pub mod lambda;
 mod methods;
 mod metrics;
 mod models;
@@ -37,7 +38,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use http::HeaderValue;
 use portico_limits::Limits;
 use portico_snapshot::Live;
@@ -64,6 +65,10 @@ struct Inner {
     republish: tokio::sync::Mutex<()>,
     /// Orders republishes of the access-key index (see `iam::republish`).
     identities: tokio::sync::Mutex<()>,
+    /// The function host the Lambda API manages, if this gateway hosts functions.
+    functions: Option<lambda::Functions>,
+    /// Orders republishes of the function catalog (see `lambda::republish`).
+    function_catalog: tokio::sync::Mutex<()>,
     /// Held by writes that publish stages, from reading to publishing, so that snapshots are
     /// published in commit order and a slow write can never put back an older stage (or
     /// one deleted meanwhile).
@@ -77,12 +82,13 @@ struct Inner {
 
 impl ControlPlane {
     /// A control plane over `store` that publishes to `live`, keeps limiter state in
-    /// `limits` and trusts `credentials`.
+    /// `limits`, trusts `credentials` and manages the functions of `functions`.
     pub fn new(
         store: Arc<dyn Store>,
         live: Arc<Live>,
         limits: Arc<Limits>,
         credentials: RootCredentials,
+        functions: Option<lambda::Functions>,
     ) -> Self {
         // Until the IAM users are loaded (`iam::republish`), only the root key signs.
         live.publish_identities(portico_snapshot::Identities::new([
@@ -100,6 +106,8 @@ impl ControlPlane {
                 credentials,
                 republish: tokio::sync::Mutex::new(()),
                 identities: tokio::sync::Mutex::new(()),
+                functions,
+                function_catalog: tokio::sync::Mutex::new(()),
                 stages: tokio::sync::Mutex::new(()),
                 usage_flush: tokio::sync::Mutex::new(()),
             }),
@@ -124,6 +132,16 @@ impl ControlPlane {
     /// Held while the access-key index (IAM users) is rebuilt and published.
     pub(crate) fn identities_lock(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.identities
+    }
+
+    /// Held while the function catalog is rebuilt and published.
+    pub(crate) fn functions_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.function_catalog
+    }
+
+    /// The function host and its data directory, if functions are hosted.
+    pub fn functions(&self) -> Option<&lambda::Functions> {
+        self.inner.functions.as_ref()
     }
 
     /// Buckets, usage counters and stage caches.
@@ -152,6 +170,7 @@ pub fn router(control_plane: ControlPlane) -> Router {
     let public = Router::new()
         .route("/ping", get(ping))
         .route("/metrics", get(metrics::metrics))
+        .route("/portico/code/{sha256}", get(lambda::get_code))
         .with_state(control_plane.clone());
     let operations = Router::new()
         .route("/", post(iam::dispatch))
@@ -296,6 +315,7 @@ pub fn router(control_plane: ControlPlane) -> Router {
             get(usage_plans::get_usage_plan_key).delete(usage_plans::delete_usage_plan_key),
         )
         .route("/account", get(account::get_account).patch(account::update_account))
+        .merge(lambda_routes())
         .route(
             "/tags/{resource_arn}",
             get(tags::get_tags).put(tags::tag_resource).delete(tags::untag_resource),
@@ -308,6 +328,66 @@ pub fn router(control_plane: ControlPlane) -> Router {
         .merge(public)
         .merge(operations)
         .layer(middleware::from_fn(request_id))
+}
+
+/// AWS Lambda's operations (their paths carry the API version they were added in).
+fn lambda_routes() -> Router<ControlPlane> {
+    const FUNCTION: &str = "/2015-03-31/functions/{function_name}";
+    Router::new()
+        .route(
+            "/2015-03-31/functions",
+            post(lambda::create_function).get(lambda::list_functions),
+        )
+        .route("/2015-03-31/functions/", get(lambda::list_functions))
+        .route(
+            FUNCTION,
+            get(lambda::get_function).delete(lambda::delete_function),
+        )
+        .route(
+            &format!("{FUNCTION}/configuration"),
+            get(lambda::get_function_configuration).put(lambda::update_function_configuration),
+        )
+        .route(
+            &format!("{FUNCTION}/code"),
+            put(lambda::update_function_code),
+        )
+        .route(&format!("{FUNCTION}/invocations"), post(lambda::invoke))
+        .route(
+            &format!("{FUNCTION}/versions"),
+            post(lambda::publish_version).get(lambda::list_versions_by_function),
+        )
+        .route(
+            &format!("{FUNCTION}/aliases"),
+            post(lambda::create_alias).get(lambda::list_aliases),
+        )
+        .route(
+            &format!("{FUNCTION}/aliases/{{alias}}"),
+            get(lambda::get_alias)
+                .put(lambda::update_alias)
+                .delete(lambda::delete_alias),
+        )
+        .route(
+            &format!("{FUNCTION}/policy"),
+            post(lambda::add_permission).get(lambda::get_policy),
+        )
+        .route(
+            &format!("{FUNCTION}/policy/{{statement_id}}"),
+            axum::routing::delete(lambda::remove_permission),
+        )
+        .route(
+            "/2017-10-31/functions/{function_name}/concurrency",
+            put(lambda::put_function_concurrency).delete(lambda::delete_function_concurrency),
+        )
+        .route(
+            "/2019-09-30/functions/{function_name}/concurrency",
+            get(lambda::get_function_concurrency),
+        )
+        .route(
+            "/2017-03-31/tags/{arn}",
+            get(lambda::list_tags)
+                .post(lambda::tag_resource)
+                .delete(lambda::untag_resource),
+        )
 }
 
 async fn ping() -> &'static str {
@@ -330,7 +410,10 @@ async fn request_id(mut request: Request, next: Next) -> Response {
         .extensions_mut()
         .insert(wire::RequestId(request_id.clone()));
     let mut response = next.run(request).await.into_response();
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
+    // Lambda's Invoke answers with the invocation's own request id.
+    if !response.headers().contains_key(wire::X_AMZN_REQUESTID)
+        && let Ok(value) = HeaderValue::from_str(&request_id)
+    {
         response.headers_mut().insert(wire::X_AMZN_REQUESTID, value);
     }
     response

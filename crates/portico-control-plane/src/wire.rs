@@ -60,6 +60,17 @@ pub fn iso8601(epoch_seconds: i64) -> String {
     portico_limits::quota::iso8601(epoch_seconds)
 }
 
+/// Now in Lambda's `LastModified` form (`2026-11-26T13:37:21.123+0000`).
+pub fn last_modified_millis() -> String {
+    let elapsed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let seconds = i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX);
+    let whole = iso8601(seconds);
+    let whole = whole.strip_suffix('Z').unwrap_or(&whole);
+    format!("{whole}.{:03}+0000", elapsed.subsec_millis())
+}
+
 /// A new RestApi id (10 lowercase alphanumerics).
 pub fn new_rest_api_id() -> String {
     random_id(REST_API_ID_LEN)

@@ -3,6 +3,7 @@
 
 mod access;
 mod credentials;
+mod logs;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -22,12 +23,15 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Runs the gateway: data plane, control plane and embedded store.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
+    /// Prints a function's log (START/END/REPORT lines and what the function wrote).
+    Logs(logs::LogsArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
+        Command::Logs(args) => logs::run(&args),
     }
 }

@@ -63,6 +63,15 @@ pub struct ServeArgs {
     /// `aws:SourceIp` and `$context.identity.sourceIp`, repeatable.
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     trusted_proxy: Vec<String>,
+    /// Python interpreter that runs `python3.x` functions.
+    #[arg(long, default_value = "python3")]
+    python: PathBuf,
+    /// Most function invocations running at once, account-wide (each is one worker process).
+    #[arg(long, default_value_t = 64)]
+    max_function_workers: usize,
+    /// Seconds an idle warm function worker is kept before it is stopped.
+    #[arg(long, default_value_t = 300)]
+    function_idle_timeout: u64,
 }
 
 /// Runs the gateway until a shutdown signal.
@@ -122,10 +131,34 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     for (stage, reason) in &report.failed {
         tracing::warn!(stage, reason, "stage cannot be served");
     }
-    let control_plane = ControlPlane::new(store, Arc::clone(&live), gateway_limits, credentials);
+    let function_host = portico_functions::FunctionHost::start(portico_functions::HostConfig {
+        data_dir: args.data_dir.clone(),
+        region: portico_model::REGION.to_owned(),
+        account_id: portico_model::ACCOUNT_ID.to_owned(),
+        python: args.python.clone(),
+        idle_timeout: std::time::Duration::from_secs(args.function_idle_timeout.max(1)),
+        max_workers: args.max_function_workers.max(1),
+        ..portico_functions::HostConfig::default()
+    })
+    .await
+    .context("starting the function host")?;
+    let functions = portico_control_plane::lambda::Functions {
+        host: function_host.clone(),
+        data_dir: args.data_dir.clone(),
+    };
+    let control_plane = ControlPlane::new(
+        store,
+        Arc::clone(&live),
+        gateway_limits,
+        credentials,
+        Some(functions),
+    );
     portico_control_plane::iam::republish(&control_plane)
         .await
         .context("loading IAM users and access keys")?;
+    portico_control_plane::lambda::republish(&control_plane)
+        .await
+        .context("loading functions")?;
     let mut imported = Vec::new();
     for (path, stage, bytes) in &imports {
         let report =
@@ -217,6 +250,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Err(err) = portico_control_plane::usage::flush_all(&control_plane).await {
         tracing::warn!(error = %err, "final usage flush failed");
     }
+    function_host.shutdown().await;
     admin_result.context("control plane failed")?;
     data_result.context("data plane failed")?;
     Ok(())

@@ -584,9 +584,9 @@ impl StoredFunction {
         version: &str,
         routing: Option<&AliasRoutingConfiguration>,
     ) -> Result<(), LambdaError> {
-        if version != LATEST && self.version(Some(version)).is_none()
-            || !(version == LATEST || version.bytes().all(|b| b.is_ascii_digit()))
-        {
+        // An alias points at `$LATEST` or a published version (not at another alias).
+        let is_version = version == LATEST || version.bytes().all(|b| b.is_ascii_digit());
+        if !is_version || self.version(Some(version)).is_none() {
             return Err(LambdaError::function_not_found(&self.arn(Some(version))));
         }
         let Some(routing) = routing else {

@@ -1,0 +1,135 @@
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+
+use zip::write::SimpleFileOptions;
+
+use super::*;
+
+enum Entry<'a> {
+    File(&'a str, &'a [u8], u32),
+    Link(&'a str, &'a str),
+}
+
+fn build(entries: &[Entry<'_>]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for entry in entries {
+        match entry {
+            Entry::File(name, content, mode) => {
+                let options = SimpleFileOptions::default().unix_permissions(*mode);
+                writer.start_file(*name, options).unwrap();
+                writer.write_all(content).unwrap();
+            }
+            Entry::Link(name, target) => {
+                writer
+                    .add_symlink(*name, *target, SimpleFileOptions::default())
+                    .unwrap();
+            }
+        }
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+fn unpack(zip: &[u8]) -> (tempfile::TempDir, io::Result<PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::new(dir.path());
+    layout.create_all().unwrap();
+    let info = store(dir.path(), zip).unwrap();
+    let result = unpacked(&layout, dir.path(), &info.sha256_hex);
+    (dir, result)
+}
+
+fn mode_of(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn inspect_reports_the_digest_in_aws_and_hex_forms() {
+    let zip = build(&[Entry::File("app.py", b"x = 1\n", 0o644)]);
+    let info = inspect(&zip).unwrap();
+    assert_eq!(info.size, zip.len() as u64);
+    assert_eq!(info.sha256_hex.len(), 64);
+    assert_eq!(
+        normalise_sha256(&info.sha256_base64),
+        Some(info.sha256_hex.clone())
+    );
+    assert_eq!(
+        normalise_sha256(&info.sha256_hex.to_uppercase()),
+        Some(info.sha256_hex)
+    );
+    assert_eq!(normalise_sha256("../../etc"), None);
+}
+
+#[test]
+fn a_file_that_is_not_a_zip_is_refused_with_aws_message() {
+    let err = inspect(b"definitely not a zip").unwrap_err();
+    assert!(matches!(err, CodeError::NotAZip));
+    assert_eq!(
+        err.to_string(),
+        "Could not unzip uploaded file. Please check your file, then try to upload again."
+    );
+}
+
+#[test]
+fn entries_escaping_the_directory_are_refused() {
+    for name in ["../evil.py", "a/../../evil.py", "/etc/evil"] {
+        let zip = build(&[Entry::File(name, b"boom", 0o644)]);
+        assert!(
+            matches!(inspect(&zip), Err(CodeError::UnsafeEntry { .. })),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn unpacking_keeps_exec_bits_and_nested_directories() {
+    let zip = build(&[
+        Entry::File("bootstrap", b"#!/bin/sh\n", 0o755),
+        Entry::File("pkg/mod.py", b"x = 1\n", 0o600),
+        Entry::Link("pkg/alias.py", "mod.py"),
+    ]);
+    let (_dir, result) = unpack(&zip);
+    let root = result.unwrap();
+    assert_eq!(mode_of(&root.join("bootstrap")), 0o755);
+    assert_eq!(mode_of(&root.join("pkg/mod.py")), 0o644);
+    assert_eq!(fs::read(root.join("pkg/alias.py")).unwrap(), b"x = 1\n");
+}
+
+#[test]
+fn unpacking_twice_reuses_the_directory() {
+    let zip = build(&[Entry::File("app.py", b"x = 1\n", 0o644)]);
+    let (dir, first) = unpack(&zip);
+    let layout = Layout::new(dir.path());
+    let again = unpacked(&layout, dir.path(), &inspect(&zip).unwrap().sha256_hex).unwrap();
+    assert_eq!(first.unwrap(), again);
+}
+
+#[test]
+fn symlinks_pointing_outside_or_used_as_directories_are_refused() {
+    let zip = build(&[Entry::Link("escape", "../../etc")]);
+    let (dir, result) = unpack(&zip);
+    assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidData);
+    // Nothing was left behind under the final name or a temporary one.
+    let leftovers: Vec<_> = fs::read_dir(Layout::new(dir.path()).unpacked_dir())
+        .unwrap()
+        .collect();
+    assert!(leftovers.is_empty());
+
+    let zip = build(&[Entry::Link("dir", "sub"), Entry::Link("dir/inner", "x")]);
+    let (_dir, result) = unpack(&zip);
+    assert_eq!(result.unwrap_err().kind(), io::ErrorKind::InvalidData);
+}
+
+#[test]
+fn store_is_idempotent_and_refuses_non_zips() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = build(&[Entry::File("app.py", b"x = 1\n", 0o644)]);
+    let first = store(dir.path(), &zip).unwrap();
+    let second = store(dir.path(), &zip).unwrap();
+    assert_eq!(first, second);
+    assert_eq!(
+        fs::read(zip_path(dir.path(), &first.sha256_hex)).unwrap(),
+        zip
+    );
+    let err = store(dir.path(), b"nope").unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+}

@@ -1,0 +1,297 @@
+//! Function logs: every worker's stdout and stderr, line by line, appended to
+//! `{data_dir}/functions/logs/{name}.log` and framed per invocation as Lambda frames them in
+//! CloudWatch (`START`, the function's lines, `END`, `REPORT`).
+//!
+//! One pump task per worker owns the read end of the worker's output pipe and writes the
+//! framing lines itself, so the framing and the function's lines appear in order: before
+//! `END`, the pump reads whatever the pipe holds with a direct system call (the function wrote
+//! it before posting its response, so it is there) instead of waiting for readiness.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use tokio::net::unix::pipe;
+use tokio::sync::{mpsc, oneshot};
+
+/// How much of an invocation's log `LogType: Tail` returns.
+pub(crate) const TAIL_BYTES: usize = 4096;
+/// A line longer than this is written out in pieces rather than buffered without bound.
+const MAX_LINE_BYTES: usize = 256 * 1024;
+
+/// Where the log of function `name` is written (`portico logs NAME --follow` reads it).
+pub fn log_path(data_dir: &Path, name: &str) -> PathBuf {
+    crate::layout::Layout::new(data_dir)
+        .logs_dir()
+        .join(format!("{name}.log"))
+}
+
+/// Opens a function's log for appending; every write is one `write(2)` of whole lines, so
+/// concurrent workers never interleave within a line.
+pub(crate) fn open(path: &Path) -> io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+/// Appends `text` (whole lines) to a function's log, for invocations that never got a worker.
+pub(crate) fn append(file: &File, text: &str) {
+    if let Err(err) = (&*file).write_all(text.as_bytes()) {
+        tracing::warn!(error = %err, "writing a function log failed");
+    }
+}
+
+/// Base64 of the last [`TAIL_BYTES`] of `captured`.
+pub(crate) fn tail_base64(captured: &[u8]) -> String {
+    let start = captured.len().saturating_sub(TAIL_BYTES);
+    base64::engine::general_purpose::STANDARD.encode(&captured[start..])
+}
+
+/// The handle a worker keeps on its pump.
+pub(crate) struct LogPump {
+    commands: mpsc::Sender<Command>,
+}
+
+enum Command {
+    Begin {
+        line: String,
+        capture: bool,
+        done: oneshot::Sender<()>,
+    },
+    End {
+        lines: String,
+        captured: oneshot::Sender<Option<Vec<u8>>>,
+    },
+}
+
+/// The pump task's state.
+struct Pump {
+    receiver: pipe::Receiver,
+    file: Arc<File>,
+    /// Bytes after the last newline read so far.
+    partial: Vec<u8>,
+    /// This invocation's lines, when its caller asked for the tail.
+    capture: Option<Vec<u8>>,
+    eof: bool,
+    buf: Vec<u8>,
+}
+
+// === impl LogPump ===
+
+impl LogPump {
+    /// Starts pumping `receiver` (the worker's stdout and stderr) into `file`.
+    pub(crate) fn start(receiver: pipe::Receiver, file: Arc<File>) -> LogPump {
+        let (commands, rx) = mpsc::channel(4);
+        let pump = Pump {
+            receiver,
+            file,
+            partial: Vec::new(),
+            capture: None,
+            eof: false,
+            buf: vec![0; 16 * 1024],
+        };
+        tokio::spawn(pump.run(rx));
+        LogPump { commands }
+    }
+
+    /// Writes the `START` line after everything the worker printed so far; from here the
+    /// lines belong to the invocation (and are captured when `capture`).
+    pub(crate) async fn begin(&self, line: String, capture: bool) {
+        let (done, wait) = oneshot::channel();
+        if self
+            .commands
+            .send(Command::Begin {
+                line,
+                capture,
+                done,
+            })
+            .await
+            .is_ok()
+        {
+            let _ = wait.await;
+        }
+    }
+
+    /// Writes everything the worker printed, then `lines` (`END`, `REPORT`); returns the
+    /// invocation's captured lines when it asked for them.
+    pub(crate) async fn end(&self, lines: String) -> Option<Vec<u8>> {
+        let (captured, wait) = oneshot::channel();
+        self.commands
+            .send(Command::End { lines, captured })
+            .await
+            .ok()?;
+        wait.await.ok().flatten()
+    }
+}
+
+// === impl Pump ===
+
+impl Pump {
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        loop {
+            tokio::select! {
+                biased;
+                command = commands.recv() => match command {
+                    Some(Command::Begin { line, capture, done }) => {
+                        self.drain_now();
+                        self.flush_partial();
+                        self.capture = capture.then(Vec::new);
+                        self.emit_line(&line);
+                        let _ = done.send(());
+                    }
+                    Some(Command::End { lines, captured }) => {
+                        self.drain_now();
+                        self.flush_partial();
+                        self.emit(lines.as_bytes());
+                        let _ = captured.send(self.capture.take());
+                    }
+                    None => break,
+                },
+                ready = self.receiver.readable(), if !self.eof => match ready {
+                    Ok(()) => self.read_ready(),
+                    Err(_) => self.eof = true,
+                },
+            }
+        }
+        // The worker is gone and its process killed: keep what it printed last, but do not
+        // wait on a pipe some stray process might still hold open.
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            while !self.eof {
+                if self.receiver.readable().await.is_err() {
+                    break;
+                }
+                self.read_ready();
+            }
+        })
+        .await;
+        self.flush_partial();
+    }
+
+    /// Reads what tokio reported readable, through tokio so it tracks readiness.
+    fn read_ready(&mut self) {
+        loop {
+            match self.receiver.try_read(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    return;
+                }
+                Ok(n) => self.push(n),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.eof = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Reads what the pipe holds right now with `read(2)` itself: tokio's readiness may lag
+    /// behind bytes the worker wrote before it answered.
+    fn drain_now(&mut self) {
+        while !self.eof {
+            match rustix::io::read(&self.receiver, &mut self.buf) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.push(n),
+                Err(rustix::io::Errno::INTR) => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Takes `self.buf[..n]`: whole lines go out, the rest waits for its newline.
+    fn push(&mut self, n: usize) {
+        let bytes = &self.buf[..n];
+        match bytes.iter().rposition(|b| *b == b'\n') {
+            None => {
+                self.partial.extend_from_slice(bytes);
+                if self.partial.len() > MAX_LINE_BYTES {
+                    self.flush_partial();
+                }
+            }
+            Some(last) => {
+                let (complete, rest) = bytes.split_at(last + 1);
+                if self.partial.is_empty() {
+                    write_and_capture(&self.file, self.capture.as_mut(), complete);
+                } else {
+                    self.partial.extend_from_slice(complete);
+                    write_and_capture(&self.file, self.capture.as_mut(), &self.partial);
+                    self.partial.clear();
+                }
+                self.partial.extend_from_slice(rest);
+            }
+        }
+    }
+
+    fn flush_partial(&mut self) {
+        if !self.partial.is_empty() {
+            self.partial.push(b'\n');
+            write_and_capture(&self.file, self.capture.as_mut(), &self.partial);
+            self.partial.clear();
+        }
+    }
+
+    fn emit_line(&mut self, line: &str) {
+        let mut text = String::with_capacity(line.len() + 1);
+        text.push_str(line);
+        text.push('\n');
+        self.emit(text.as_bytes());
+    }
+
+    fn emit(&mut self, bytes: &[u8]) {
+        write_and_capture(&self.file, self.capture.as_mut(), bytes);
+    }
+}
+
+fn write_and_capture(file: &File, capture: Option<&mut Vec<u8>>, bytes: &[u8]) {
+    if let Err(err) = (&*file).write_all(bytes) {
+        tracing::warn!(error = %err, "writing a function log failed");
+    }
+    if let Some(capture) = capture {
+        capture.extend_from_slice(bytes);
+        // Keep a little more than the tail so trimming happens rarely.
+        if capture.len() > 2 * TAIL_BYTES {
+            capture.drain(..capture.len() - TAIL_BYTES);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_keeps_the_last_four_kilobytes() {
+        let mut captured = vec![b'a'; 10];
+        captured.extend(vec![b'b'; TAIL_BYTES]);
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(tail_base64(&captured))
+            .unwrap();
+        assert_eq!(decoded, vec![b'b'; TAIL_BYTES]);
+    }
+
+    #[tokio::test]
+    async fn lines_printed_before_end_appear_between_start_and_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.log");
+        let file = Arc::new(open(&path).unwrap());
+        let (reader, writer) = rustix::pipe::pipe().unwrap();
+        let pump = LogPump::start(pipe::Receiver::from_owned_fd(reader).unwrap(), file);
+        let mut writer = File::from(writer);
+        writer.write_all(b"init line\n").unwrap();
+        pump.begin("START RequestId: r Version: $LATEST".to_owned(), true)
+            .await;
+        writer.write_all(b"hello\npartial").unwrap();
+        let captured = pump.end("END RequestId: r\n".to_owned()).await.unwrap();
+        let log = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            log,
+            "init line\nSTART RequestId: r Version: $LATEST\nhello\npartial\nEND RequestId: r\n"
+        );
+        assert_eq!(
+            String::from_utf8(captured).unwrap(),
+            "START RequestId: r Version: $LATEST\nhello\npartial\nEND RequestId: r\n"
+        );
+    }
+}
