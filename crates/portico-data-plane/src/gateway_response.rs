@@ -35,6 +35,9 @@ pub struct Reject {
     /// `x-amzn-ErrorType`, when AWS sends another exception than the type's (SigV4 errors:
     /// `IncompleteSignatureException`, `UnrecognizedClientException`).
     pub error_type: Option<&'static str>,
+    /// The status, when AWS answers with another than the type's default (a malformed
+    /// Lambda proxy response is a `DEFAULT_5XX` sent as 502).
+    pub status: Option<StatusCode>,
 }
 
 /// What a gateway response template may refer to besides the error itself.
@@ -148,7 +151,14 @@ impl Reject {
             cause: None,
             close: false,
             error_type: None,
+            status: None,
         }
+    }
+
+    /// The same rejection answered with `status` unless the API customised its type.
+    pub fn with_status(mut self, status: StatusCode) -> Reject {
+        self.status = Some(status);
+        self
     }
 
     /// A rejection whose cause goes to the log.
@@ -200,7 +210,7 @@ impl Reject {
 /// default response.
 pub fn render(reject: &Reject, context: &ErrorContext<'_>) -> Response<Bytes> {
     let kind = reject.kind;
-    let status = default_status(kind);
+    let status = reject.status.unwrap_or_else(|| default_status(kind));
     let custom = context
         .stage
         .and_then(|stage| stage.gateway_responses.for_type(kind, status.as_u16()));

@@ -41,6 +41,8 @@ pub struct Invocation<'a> {
     pub api_key: Option<std::sync::Arc<portico_snapshot::clients::ClientKey>>,
     /// The IAM caller and the client address the access stage established.
     pub access: crate::stages::access::Access,
+    /// What a Lambda or Cognito authorizer established (`requestContext.authorizer`).
+    pub authorizer: Option<serde_json::Value>,
 }
 
 // === impl Invocation ===

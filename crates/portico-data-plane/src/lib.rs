@@ -77,6 +77,12 @@ impl DataPlane {
         self
     }
 
+    /// The same data plane invoking Lambda functions on `host`.
+    pub fn with_functions(mut self, host: portico_functions::FunctionHost) -> DataPlane {
+        self.backends = std::mem::take(&mut self.backends).with_functions(host);
+        self
+    }
+
     /// The private endpoint a listener serves as, by index.
     pub fn private_endpoint(&self, index: usize) -> Option<&stages::access::PrivateEndpoint> {
         self.access.private_endpoints.get(index)

@@ -186,6 +186,7 @@ async fn run_stages(
         received_at,
         api_key,
         access,
+        authorizer: None,
     };
     request_validation::validate(&invocation, &mut client).await?;
     match &invocation.route.limits.cache {

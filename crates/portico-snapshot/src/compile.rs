@@ -24,7 +24,8 @@ use regex::RegexBuilder;
 use crate::context::ContextVariable;
 use crate::integration::{
     CompiledIntegration, CompiledIntegrationResponse, HttpTarget, IntegrationResponses,
-    ParameterMapping, RequestMapping, ResponseValue, Source, Target, UriPart, UriTemplate,
+    LambdaTarget, ParameterMapping, RequestMapping, ResponseValue, Source, Target, UriPart,
+    UriTemplate,
 };
 use crate::route::{MethodRoute, RouteTable};
 use crate::{Canary, StageSnapshot};
@@ -245,10 +246,70 @@ fn compile_integration(
             request: request_mapping(integration),
             responses: compile_responses(integration, variables, location, errors),
         },
-        IntegrationType::Aws | IntegrationType::AwsProxy => CompiledIntegration::Unsupported {
-            kind: integration.kind.as_str(),
-        },
+        IntegrationType::Aws | IntegrationType::AwsProxy => {
+            let raw_uri = integration.uri.as_deref().unwrap_or_default();
+            let uri = match substitute_stage_variables(raw_uri, variables) {
+                Ok(uri) => uri,
+                Err(reason) => {
+                    return CompiledIntegration::Misconfigured {
+                        reason: reason.into(),
+                    };
+                }
+            };
+            let Some(function) = lambda_function(&uri) else {
+                return if integration.kind == IntegrationType::AwsProxy {
+                    CompiledIntegration::Misconfigured {
+                        reason: format!(
+                            "AWS_PROXY integration URI is not a Lambda function: {uri}"
+                        )
+                        .into(),
+                    }
+                } else {
+                    CompiledIntegration::Unsupported {
+                        kind: integration.kind.as_str(),
+                    }
+                };
+            };
+            let parameters = match compile_request_parameters(integration, variables) {
+                Ok(parameters) => parameters,
+                Err(message) => {
+                    errors.push(CompileError {
+                        location: location.to_owned(),
+                        message,
+                    });
+                    return CompiledIntegration::Misconfigured {
+                        reason: "invalid mapping".into(),
+                    };
+                }
+            };
+            let timeout_ms = u64::try_from(integration.timeout_in_millis).unwrap_or(29_000);
+            let target = LambdaTarget {
+                function: function.into(),
+                timeout: Duration::from_millis(timeout_ms),
+                parameters,
+            };
+            if integration.kind == IntegrationType::AwsProxy {
+                CompiledIntegration::LambdaProxy(target)
+            } else {
+                CompiledIntegration::Lambda {
+                    target,
+                    request: request_mapping(integration),
+                    responses: compile_responses(integration, variables, location, errors),
+                }
+            }
+        }
     }
+}
+
+/// The function ARN of a Lambda invocation URI
+/// (`arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations`).
+fn lambda_function(uri: &str) -> Option<&str> {
+    let rest = uri.strip_prefix("arn:aws:apigateway:")?;
+    let (_region, rest) = rest.split_once(':')?;
+    let function = rest
+        .strip_prefix("lambda:path/2015-03-31/functions/")?
+        .strip_suffix("/invocations")?;
+    (!function.is_empty()).then_some(function)
 }
 
 fn request_mapping(integration: &Integration) -> RequestMapping {

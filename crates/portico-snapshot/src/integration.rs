@@ -26,12 +26,33 @@ pub enum CompiledIntegration {
         request: RequestMapping,
         responses: IntegrationResponses,
     },
-    /// A type Portico cannot run yet (`AWS`, `AWS_PROXY`): answers 500 like a
-    /// misconfigured integration on AWS.
+    /// `AWS_PROXY` to a Lambda function: the request becomes the proxy event (format 1.0),
+    /// the function's answer the response.
+    LambdaProxy(LambdaTarget),
+    /// `AWS` (non-proxy) to a Lambda function: the request template's output is the event,
+    /// integration responses are selected by the function's `errorMessage`.
+    Lambda {
+        target: LambdaTarget,
+        request: RequestMapping,
+        responses: IntegrationResponses,
+    },
+    /// A type Portico cannot run (`AWS` integrations with services other than Lambda):
+    /// answers 500 like a misconfigured integration on AWS.
     Unsupported { kind: &'static str },
     /// The integration cannot run as configured for this stage (say a stage variable
     /// missing from the URI); the reason goes to the log, the client gets AWS's 500.
     Misconfigured { reason: Box<str> },
+}
+
+/// The function a Lambda integration invokes.
+#[derive(Debug)]
+pub struct LambdaTarget {
+    /// The function ARN from the integration URI (stage variables substituted), possibly
+    /// qualified by a version or alias.
+    pub function: Box<str>,
+    pub timeout: Duration,
+    /// `integration.request.*` mappings (non-proxy: `X-Amz-Invocation-Type` picks `Event`).
+    pub parameters: Vec<ParameterMapping>,
 }
 
 /// Where an HTTP integration sends requests.

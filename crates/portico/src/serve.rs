@@ -220,8 +220,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout.max(1)),
         keep_alive_timeout: std::time::Duration::from_secs(args.keep_alive_timeout.max(1)),
     };
-    let data_plane =
-        Arc::new(DataPlane::with_limits(Arc::clone(&live), limits).with_access(access));
+    let data_plane = Arc::new(
+        DataPlane::with_limits(Arc::clone(&live), limits)
+            .with_access(access)
+            .with_functions(function_host.clone()),
+    );
     let mut data_workers =
         portico_data_plane::http1::workers::start(&data_plane, data_listeners, &stopped)
             .context("starting data-plane workers")?;

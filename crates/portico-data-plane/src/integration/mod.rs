@@ -3,8 +3,11 @@
 
 mod http;
 mod http_proxy;
+mod lambda;
+mod lambda_proxy;
 mod mapping;
 mod mock;
+pub mod proxy_event;
 mod response;
 
 use portico_snapshot::integration::CompiledIntegration;
@@ -38,6 +41,18 @@ pub async fn invoke(
                 .await
                 .map(Handled::Full)
         }
+        CompiledIntegration::LambdaProxy(target) => {
+            lambda_proxy::invoke(invocation, backends, target, client)
+                .await
+                .map(Handled::Full)
+        }
+        CompiledIntegration::Lambda {
+            target,
+            request,
+            responses,
+        } => lambda::invoke(invocation, backends, target, request, responses, client)
+            .await
+            .map(Handled::Full),
         CompiledIntegration::Unsupported { kind } => Err(Reject::with_cause(
             GatewayResponseType::ApiConfigurationError,
             format!("integration type {kind} is not supported by this Portico version"),

@@ -26,15 +26,42 @@ pub fn map(
     selection: &str,
     output: &IntegrationOutput<'_>,
 ) -> Result<Response<Bytes>, Reject> {
-    let selected = responses.select(selection).ok_or_else(|| {
-        Reject::with_cause(
-            GatewayResponseType::ApiConfigurationError,
-            format!(
-                "Execution failed due to configuration error: No match for output mapping and no default \
-                 output mapping specified (selection value {selection})"
-            ),
-        )
-    })?;
+    let selected = responses
+        .select(selection)
+        .ok_or_else(|| no_match(selection))?;
+    map_selected(invocation, selected, output)
+}
+
+/// Builds the method response from the default integration response (the one without a
+/// selection pattern): what a successful Lambda invocation selects.
+pub fn map_default(
+    invocation: &Invocation<'_>,
+    responses: &IntegrationResponses,
+    output: &IntegrationOutput<'_>,
+) -> Result<Response<Bytes>, Reject> {
+    let selected = responses
+        .default
+        .as_ref()
+        .or_else(|| responses.select(""))
+        .ok_or_else(|| no_match(""))?;
+    map_selected(invocation, selected, output)
+}
+
+fn no_match(selection: &str) -> Reject {
+    Reject::with_cause(
+        GatewayResponseType::ApiConfigurationError,
+        format!(
+            "Execution failed due to configuration error: No match for output mapping and no \
+             default output mapping specified (selection value {selection})"
+        ),
+    )
+}
+
+fn map_selected(
+    invocation: &Invocation<'_>,
+    selected: &CompiledIntegrationResponse,
+    output: &IntegrationOutput<'_>,
+) -> Result<Response<Bytes>, Reject> {
     let types = &invocation.stage.binary_media_types;
     let backend_type = output
         .headers

@@ -32,6 +32,8 @@ const MAX_RESPONSE_HEAD: usize = 64 * 1024;
 pub struct Backends {
     verified: TlsConnector,
     insecure: TlsConnector,
+    /// The host of Lambda functions (`AWS`/`AWS_PROXY` integrations, Lambda authorizers).
+    functions: Option<portico_functions::FunctionHost>,
 }
 
 impl std::fmt::Debug for Backends {
@@ -121,7 +123,19 @@ impl Backends {
         Backends {
             verified: TlsConnector::from(Arc::new(verified)),
             insecure: TlsConnector::from(Arc::new(insecure)),
+            functions: None,
         }
+    }
+
+    /// The same backends with a function host for Lambda integrations.
+    pub fn with_functions(mut self, host: portico_functions::FunctionHost) -> Backends {
+        self.functions = Some(host);
+        self
+    }
+
+    /// The function host, if this gateway hosts functions.
+    pub fn functions(&self) -> Option<&portico_functions::FunctionHost> {
+        self.functions.as_ref()
     }
 
     /// Opens a new connection to the target's backend.

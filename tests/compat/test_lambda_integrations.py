@@ -1,0 +1,203 @@
+"""APIs in front of functions hosted by Portico: AWS_PROXY (the proxy event a handler
+receives, the response it returns) and AWS (non-proxy) integrations with mapping templates
+and errorMessage selection, called with plain HTTP clients."""
+
+import base64
+import json
+import uuid
+
+import pytest
+
+from test_lambda import ROLE, package
+
+PROXY_HANDLER = """
+import base64, json
+def handler(event, context):
+    mode = (event.get("queryStringParameters") or {}).get("mode")
+    if mode == "raise":
+        raise RuntimeError("boom")
+    if mode == "malformed":
+        return {"statusCode": 200, "body": {"not": "a string"}}
+    if mode == "binary":
+        return {"statusCode": 200, "headers": {"Content-Type": "image/png"},
+                "body": base64.b64encode(b"\\x89PNG\\x00\\x01").decode(), "isBase64Encoded": True}
+    return {
+        "statusCode": 201,
+        "headers": {"X-Handler": "python", "Content-Type": "application/json"},
+        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+        "body": json.dumps(event),
+    }
+"""
+
+PLAIN_HANDLER = """
+def handler(event, context):
+    if event.get("fail"):
+        raise LookupError("Not found: " + event["name"])
+    return {"greeting": "hello " + event["name"], "request": context.aws_request_id}
+"""
+
+
+def lambda_uri(function_arn):
+    return f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+
+@pytest.fixture
+def proxy_function(lam):
+    name = f"proxy-{uuid.uuid4().hex[:8]}"
+    arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                              Code={"ZipFile": package(PROXY_HANDLER)})["FunctionArn"]
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    yield arn
+    lam.delete_function(FunctionName=name)
+
+
+@pytest.fixture
+def proxy_api(apigw, api, proxy_function):
+    api_id, root = api["id"], api["rootResourceId"]
+    apigw.update_rest_api(restApiId=api_id, patchOperations=[
+        {"op": "add", "path": "/binaryMediaTypes/image~1png"}])
+    pets = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="pets")["id"]
+    pet = apigw.create_resource(restApiId=api_id, parentId=pets, pathPart="{id}")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=pet, httpMethod="ANY", authorizationType="NONE",
+                     operationName="PetOperation")
+    apigw.put_integration(restApiId=api_id, resourceId=pet, httpMethod="ANY", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=lambda_uri(proxy_function))
+    apigw.create_deployment(restApiId=api_id, stageName="dev", variables={"color": "blue"})
+    return api_id
+
+
+def test_proxy_event_carries_every_field(portico, proxy_api, http):
+    response = http.post(
+        portico.invoke_url(proxy_api, "dev", "/pets/a%20b?q=1&q=2&single=x"),
+        data="payload text",
+        headers={"Content-Type": "text/plain", "X-Multi": "one", "User-Agent": "compat-test"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["X-Handler"] == "python"
+    assert response.headers["x-amzn-RequestId"]
+    event = response.json()
+    assert event["resource"] == "/pets/{id}"
+    assert event["path"] == "/pets/a b"
+    assert event["httpMethod"] == "POST"
+    assert event["headers"]["X-Multi"] == "one"
+    assert event["multiValueHeaders"]["X-Multi"] == ["one"]
+    assert event["queryStringParameters"] == {"q": "2", "single": "x"}
+    assert event["multiValueQueryStringParameters"] == {"q": ["1", "2"], "single": ["x"]}
+    assert event["pathParameters"] == {"id": "a b"}
+    assert event["stageVariables"] == {"color": "blue"}
+    assert event["body"] == "payload text"
+    assert event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["accountId"] == "000000000000"
+    assert context["apiId"] == proxy_api
+    assert context["resourcePath"] == "/pets/{id}"
+    assert context["stage"] == "dev"
+    assert context["path"] == "/dev/pets/a%20b"
+    assert context["httpMethod"] == "POST"
+    assert context["protocol"] == "HTTP/1.1"
+    assert context["requestId"] == response.headers["x-amzn-RequestId"]
+    assert context["operationName"] == "PetOperation"
+    assert isinstance(context["requestTimeEpoch"], int)
+    assert context["identity"]["sourceIp"] == "127.0.0.1"
+    assert context["identity"]["userAgent"] == "compat-test"
+    assert context["identity"]["user"] is None
+
+
+def test_proxy_event_nulls_and_binary_bodies(portico, proxy_api, http):
+    response = http.put(portico.invoke_url(proxy_api, "dev", "/pets/7"), data=b"\x00\x01\x02",
+                        headers={"Content-Type": "image/png"})
+    event = response.json()
+    assert event["queryStringParameters"] is None
+    assert event["multiValueQueryStringParameters"] is None
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == b"\x00\x01\x02"
+    get = http.get(portico.invoke_url(proxy_api, "dev", "/pets/7")).json()
+    assert get["body"] is None
+
+
+def test_proxy_response_headers_and_binary(portico, proxy_api, http):
+    response = http.get(portico.invoke_url(proxy_api, "dev", "/pets/1"))
+    assert response.raw.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+    binary = http.get(portico.invoke_url(proxy_api, "dev", "/pets/1?mode=binary"),
+                      headers={"Accept": "image/png"})
+    assert binary.status_code == 200
+    assert binary.content == b"\x89PNG\x00\x01"
+    as_text = http.get(portico.invoke_url(proxy_api, "dev", "/pets/1?mode=binary"))
+    assert base64.b64decode(as_text.content) == b"\x89PNG\x00\x01"
+
+
+def test_function_errors_and_malformed_output_are_502(portico, proxy_api, http):
+    for mode in ("raise", "malformed"):
+        response = http.get(portico.invoke_url(proxy_api, "dev", f"/pets/1?mode={mode}"))
+        assert response.status_code == 502, mode
+        assert response.json() == {"message": "Internal server error"}
+        assert response.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
+
+
+def test_missing_function_is_a_500(portico, apigw, api, http):
+    api_id, root = api["id"], api["rootResourceId"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST",
+                          uri=lambda_uri("arn:aws:lambda:us-east-1:000000000000:function:nobody"))
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    response = http.get(portico.invoke_url(api_id, "dev", "/"))
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal server error"}
+
+
+def test_stage_variables_choose_the_alias(portico, lam, apigw, api, http):
+    name = f"aliased-{uuid.uuid4().hex[:8]}"
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": package(
+                            "def handler(e, c):\n    return {'statusCode': 200, 'body': c.function_version}\n")})
+    try:
+        lam.get_waiter("function_active_v2").wait(FunctionName=name)
+        lam.publish_version(FunctionName=name)
+        lam.create_alias(FunctionName=name, Name="prod", FunctionVersion="1")
+        lam.create_alias(FunctionName=name, Name="dev", FunctionVersion="$LATEST")
+        api_id, root = api["id"], api["rootResourceId"]
+        apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(
+            restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
+            uri=lambda_uri(f"arn:aws:lambda:us-east-1:000000000000:function:{name}:${{stageVariables.alias}}"))
+        apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"alias": "prod"})
+        apigw.create_deployment(restApiId=api_id, stageName="dev", variables={"alias": "dev"})
+        assert http.get(portico.invoke_url(api_id, "prod", "/")).text == "1"
+        assert http.get(portico.invoke_url(api_id, "dev", "/")).text == "$LATEST"
+    finally:
+        lam.delete_function(FunctionName=name)
+
+
+def test_non_proxy_lambda_with_templates_and_error_selection(portico, lam, apigw, api, http):
+    name = f"plain-{uuid.uuid4().hex[:8]}"
+    arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                              Code={"ZipFile": package(PLAIN_HANDLER)})["FunctionArn"]
+    try:
+        lam.get_waiter("function_active_v2").wait(FunctionName=name)
+        api_id, root = api["id"], api["rootResourceId"]
+        greet = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{name}")["id"]
+        apigw.put_method(restApiId=api_id, resourceId=greet, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(
+            restApiId=api_id, resourceId=greet, httpMethod="GET", type="AWS", integrationHttpMethod="POST",
+            uri=lambda_uri(arn),
+            requestTemplates={"application/json": '{"name": "$input.params(\'name\')", '
+                                                  '"fail": $input.params(\'fail\').equals("yes")}'})
+        apigw.put_method_response(restApiId=api_id, resourceId=greet, httpMethod="GET", statusCode="200")
+        apigw.put_method_response(restApiId=api_id, resourceId=greet, httpMethod="GET", statusCode="404")
+        apigw.put_integration_response(
+            restApiId=api_id, resourceId=greet, httpMethod="GET", statusCode="200",
+            responseTemplates={"application/json": '{"message": "$input.path(\'$.greeting\')"}'})
+        apigw.put_integration_response(
+            restApiId=api_id, resourceId=greet, httpMethod="GET", statusCode="404",
+            selectionPattern="Not found: .*",
+            responseTemplates={"application/json": '{"error": "$input.path(\'$.errorMessage\')"}'})
+        apigw.create_deployment(restApiId=api_id, stageName="dev")
+        ok = http.get(portico.invoke_url(api_id, "dev", "/world"))
+        assert ok.status_code == 200
+        assert ok.json() == {"message": "hello world"}
+        missing = http.get(portico.invoke_url(api_id, "dev", "/ghost?fail=yes"))
+        assert missing.status_code == 404
+        assert missing.json() == {"error": "Not found: ghost"}
+    finally:
+        lam.delete_function(FunctionName=name)
