@@ -261,6 +261,7 @@ pub fn router(control_plane: ControlPlane) -> Router {
         .route(
             "/restapis/{restapi_id}/authorizers/{authorizer_id}",
             get(authorizers::get_authorizer)
+                .post(authorizers::test_invoke_authorizer)
                 .patch(authorizers::update_authorizer)
                 .delete(authorizers::delete_authorizer),
         )

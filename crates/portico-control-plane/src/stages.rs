@@ -188,6 +188,9 @@ pub async fn flush_stage_authorizers_cache(
     Path((api_id, stage_name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     ensure_stage(&control_plane, &api_id, &stage_name).await?;
+    control_plane
+        .limits()
+        .flush_authorizer_cache(&api_id, &stage_name);
     Ok(empty_response(StatusCode::ACCEPTED))
 }
 

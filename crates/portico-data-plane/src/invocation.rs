@@ -130,7 +130,28 @@ impl<'a> Invocation<'a> {
                 .caller
                 .as_ref()
                 .map(|caller| Cow::Borrowed(&*caller.access_key_id)),
-            Authorizer(_) | Unknown(_) => None,
+            Authorizer(key) => self.authorizer_value(key),
+            Unknown(_) => None,
+        }
+    }
+}
+
+// === impl Invocation (authorizer) ===
+
+impl Invocation<'_> {
+    /// `$context.authorizer.KEY` as text (`claims.NAME` reaches into Cognito claims).
+    pub fn authorizer_value(&self, key: &str) -> Option<Cow<'_, str>> {
+        let authorizer = self.authorizer.as_ref()?;
+        let value = match key.split_once('.') {
+            Some((outer, inner)) if authorizer.get(key).is_none() => {
+                authorizer.get(outer)?.get(inner)?
+            }
+            _ => authorizer.get(key)?,
+        };
+        match value {
+            serde_json::Value::String(text) => Some(Cow::Borrowed(text)),
+            serde_json::Value::Null => None,
+            other => Some(Cow::Owned(other.to_string())),
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::integration;
 use crate::invocation::Invocation;
 use crate::request_id::RequestIds;
 use crate::stages::access::{self, AccessRequest};
+use crate::stages::authorizer;
 use crate::stages::{cache, request_validation, route, usage};
 
 /// How a request was answered.
@@ -174,8 +175,7 @@ async fn run_stages(
         now: received_at,
     };
     let access = access::check(&data_plane.live.identities(), &access_request, &mut client).await?;
-    let api_key = usage::admit(&data_plane.live.clients(), stage, matched.route, head)?;
-    let invocation = Invocation {
+    let mut invocation = Invocation {
         stage,
         route: matched.route,
         params: matched.params,
@@ -184,10 +184,27 @@ async fn run_stages(
         ids,
         connection: &connection,
         received_at,
-        api_key,
+        api_key: None,
         access,
         authorizer: None,
     };
+    let clients = data_plane.live.clients();
+    let authorized = authorizer::authorize(
+        &invocation,
+        &data_plane.backends,
+        clients.clock.monotonic_nanos(),
+    )
+    .await?;
+    invocation.api_key = usage::admit(
+        &clients,
+        stage,
+        matched.route,
+        head,
+        authorized
+            .as_ref()
+            .and_then(|authorized| authorized.usage_identifier_key.as_deref()),
+    )?;
+    invocation.authorizer = authorized.map(|authorized| authorized.context);
     request_validation::validate(&invocation, &mut client).await?;
     match &invocation.route.limits.cache {
         Some(policy) => cache::serve(&invocation, policy, &data_plane.backends, client).await,

@@ -147,7 +147,24 @@ pub fn context_map(invocation: &Invocation<'_>) -> Map<String, Value> {
         "stage": &*invocation.stage.stage_name,
     });
     match value {
-        Value::Object(map) => map,
+        Value::Object(mut map) => {
+            // `$context.authorizer.*`: what the authorizer returned, values as text (as
+            // AWS hands them to templates); Cognito claims stay a map of strings.
+            if let Some(Value::Object(authorizer)) = &invocation.authorizer {
+                let text: Map<String, Value> = authorizer
+                    .iter()
+                    .map(|(key, value)| {
+                        let value = match value {
+                            Value::Number(_) | Value::Bool(_) => Value::String(value.to_string()),
+                            other => other.clone(),
+                        };
+                        (key.clone(), value)
+                    })
+                    .collect();
+                map.insert("authorizer".into(), Value::Object(text));
+            }
+            map
+        }
         _ => Map::new(),
     }
 }

@@ -1,5 +1,5 @@
 //! Limits and caches that outlive snapshots: token buckets (throttling), usage counters
-//! (quotas and usage reports) and stage response caches.
+//! (quotas and usage reports), stage response caches and stage authorizer caches.
 //!
 //! State is keyed by stable ids (`stage:{api}/{stage}`, `plan:{plan}/{key}`…) in a registry
 //! that snapshot compilation asks for handles, so a new deployment or key change never resets
@@ -9,6 +9,7 @@
 //! Called by the snapshot compiler (handles), the data plane (admission, caching) and the
 //! control plane (usage flushing, cache flushes).
 
+pub mod authorizer_cache;
 pub mod bucket;
 pub mod cache;
 pub mod clock;
@@ -17,6 +18,7 @@ pub mod quota;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
+pub use authorizer_cache::AuthorizerCache;
 pub use bucket::{Bucket, Gcra, Throttle};
 pub use cache::{CachedResponse, LocalCache, Lookup, ResponseCache};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -34,6 +36,7 @@ pub struct Limits {
     swept_at: Mutex<usize>,
     usage: Mutex<HashMap<(String, String), Arc<UsageCounter>>>,
     caches: Mutex<HashMap<StageKey, SizedCache>>,
+    authorizer_caches: Mutex<HashMap<StageKey, Arc<AuthorizerCache>>>,
 }
 
 /// Counters of one stage cache (`CacheHitCount`, `CacheMissCount` and size).
@@ -77,6 +80,7 @@ impl Limits {
             swept_at: Mutex::new(0),
             usage: Mutex::new(HashMap::new()),
             caches: Mutex::new(HashMap::new()),
+            authorizer_caches: Mutex::new(HashMap::new()),
         }
     }
 
@@ -163,6 +167,24 @@ impl Limits {
         Arc::clone(&entry.1)
     }
 
+    /// The authorizer cache of a stage (kept across deployments of the stage).
+    pub fn authorizer_cache(&self, api_id: &str, stage: &str) -> Arc<AuthorizerCache> {
+        Arc::clone(
+            lock(&self.authorizer_caches)
+                .entry((api_id.to_owned(), stage.to_owned()))
+                .or_default(),
+        )
+    }
+
+    /// `FlushStageAuthorizersCache`.
+    pub fn flush_authorizer_cache(&self, api_id: &str, stage: &str) {
+        if let Some(cache) =
+            lock(&self.authorizer_caches).get(&(api_id.to_owned(), stage.to_owned()))
+        {
+            cache.flush();
+        }
+    }
+
     /// `FlushStageCache`.
     pub fn flush_cache(&self, api_id: &str, stage: &str) {
         if let Some((_, cache)) = lock(&self.caches).get(&(api_id.to_owned(), stage.to_owned())) {
@@ -202,9 +224,10 @@ impl Limits {
         lock(&self.caches).remove(&(api_id.to_owned(), stage.to_owned()));
     }
 
-    /// Drops every cache of an API (API deleted).
+    /// Drops every cache of an API (API deleted), authorizer caches included.
     pub fn drop_api_caches(&self, api_id: &str) {
         lock(&self.caches).retain(|(api, _), _| api != api_id);
+        lock(&self.authorizer_caches).retain(|(api, _), _| api != api_id);
     }
 }
 

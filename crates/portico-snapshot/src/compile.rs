@@ -7,9 +7,10 @@
 //! invalid) compile into [`CompiledIntegration::Misconfigured`], as AWS also lets such
 //! deployments through and fails the calls.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, StatusCode};
@@ -21,6 +22,7 @@ use portico_model::{
 };
 use regex::RegexBuilder;
 
+use crate::authorizer::CompiledAuthorizer;
 use crate::context::ContextVariable;
 use crate::integration::{
     CompiledIntegration, CompiledIntegrationResponse, HttpTarget, IntegrationResponses,
@@ -111,6 +113,7 @@ fn compile_deployment(
     errors: &mut Vec<CompileError>,
 ) -> StageSnapshot {
     let mut routes = RouteTable::new();
+    let mut authorizers: HashMap<&str, Option<Arc<CompiledAuthorizer>>> = HashMap::new();
     for resource in definition.resources.values() {
         if resource.resource_methods.is_empty() {
             continue;
@@ -164,9 +167,50 @@ fn compile_deployment(
                     None
                 }
             };
+            let authorizer = match method.authorizer_id.as_deref() {
+                Some(id)
+                    if method.authorization_type.as_str() == "CUSTOM"
+                        || method.authorization_type.as_str() == "COGNITO_USER_POOLS" =>
+                {
+                    let compiled = authorizers.entry(id).or_insert_with(|| {
+                        let Some(authorizer) = definition.authorizers.get(id) else {
+                            errors.push(CompileError {
+                                location: location.clone(),
+                                message: format!("Invalid authorizer id specified: {id}"),
+                            });
+                            return None;
+                        };
+                        let cache = limits.map(|limits| {
+                            limits.authorizer_cache(
+                                definition.rest_api.id.as_str(),
+                                &stage.stage_name,
+                            )
+                        });
+                        match crate::authorizer::compile(authorizer, variables, cache) {
+                            Ok(compiled) => Some(Arc::new(compiled)),
+                            Err(message) => {
+                                errors.push(CompileError {
+                                    location: format!("authorizer {id}"),
+                                    message,
+                                });
+                                None
+                            }
+                        }
+                    });
+                    compiled.clone()
+                }
+                _ => None,
+            };
             routes.set_method(
                 node,
                 MethodRoute {
+                    authorizer,
+                    authorization_scopes: method
+                        .authorization_scopes
+                        .iter()
+                        .flatten()
+                        .map(|scope| scope.as_str().into())
+                        .collect(),
                     validation,
                     resource_id: resource.id.as_str().into(),
                     resource_path: resource.path.as_str().into(),
@@ -303,7 +347,7 @@ fn compile_integration(
 
 /// The function ARN of a Lambda invocation URI
 /// (`arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations`).
-fn lambda_function(uri: &str) -> Option<&str> {
+pub fn lambda_function(uri: &str) -> Option<&str> {
     let rest = uri.strip_prefix("arn:aws:apigateway:")?;
     let (_region, rest) = rest.split_once(':')?;
     let function = rest
@@ -379,7 +423,7 @@ fn compile_http_target(
 }
 
 /// Replaces `${stageVariables.name}`; a variable the stage does not define is an error.
-fn substitute_stage_variables(
+pub fn substitute_stage_variables(
     uri: &str,
     variables: &BTreeMap<String, String>,
 ) -> Result<String, String> {

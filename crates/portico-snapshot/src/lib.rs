@@ -8,6 +8,7 @@
 //! only reads. This crate must never reach the store.
 
 pub mod access;
+pub mod authorizer;
 pub mod clients;
 pub mod compile;
 pub mod context;

@@ -3,7 +3,7 @@
 
 mod http;
 mod http_proxy;
-mod lambda;
+pub mod lambda;
 mod lambda_proxy;
 mod mapping;
 mod mock;

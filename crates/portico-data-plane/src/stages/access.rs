@@ -155,15 +155,16 @@ pub async fn check(
     let caller = match &*request.route.authorization_type {
         "NONE" => None,
         "AWS_IAM" => Some(authenticate(identities, request, client).await?),
-        other => {
-            // Lambda and Cognito authorizers: the resource policy is checked for an
-            // explicit deny first, as AWS does before invoking an authorizer; then the
-            // gateway fails closed until authorizers exist.
+        _ => {
+            // Lambda and Cognito authorizers: the resource policy may only refuse with an
+            // explicit deny here; its silence leaves the decision to the authorizer stage
+            // (AWS's table for resource policies with Lambda authorizers).
             authorize(request, None, INVOKE, PolicyScope::DenyOnly)?;
-            return Err(Reject::with_cause(
-                GatewayResponseType::AuthorizerConfigurationError,
-                format!("authorization type {other} is not supported by this Portico version"),
-            ));
+            return Ok(Access {
+                caller: None,
+                source_ip: Some(request.source_ip),
+                may_invalidate_cache: false,
+            });
         }
     };
     authorize(request, caller.as_deref(), INVOKE, PolicyScope::Full)?;

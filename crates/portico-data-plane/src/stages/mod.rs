@@ -3,6 +3,7 @@
 //! validation, cache. WAF and authorizers join here as they are built.
 
 pub mod access;
+pub mod authorizer;
 pub mod cache;
 pub mod request_validation;
 pub mod route;

@@ -24,11 +24,12 @@ pub fn admit(
     stage: &StageSnapshot,
     route: &MethodRoute,
     head: &RequestHead,
+    authorizer_key: Option<&str>,
 ) -> Result<Option<Arc<ClientKey>>, Reject> {
     let now = clients.clock.monotonic_nanos();
     let mut taken: [Option<&dyn Bucket>; 2] = [None, None];
     let admitted = if route.api_key_required {
-        let key = api_key(clients, stage, head)?;
+        let key = api_key(clients, stage, head, authorizer_key)?;
         let plan = key
             .stage(&stage.api_id, &stage.stage_name)
             .ok_or_else(forbidden)?;
@@ -66,12 +67,14 @@ fn api_key<'c>(
     clients: &'c ClientLimits,
     stage: &StageSnapshot,
     head: &RequestHead,
+    authorizer_key: Option<&str>,
 ) -> Result<&'c Arc<ClientKey>, Reject> {
-    if stage.api_key_source != ApiKeySource::Header {
-        // AUTHORIZER keys come from Lambda authorizers, which this version does not run.
-        return Err(forbidden());
+    // With the AUTHORIZER source the key is the Lambda authorizer's `usageIdentifierKey`.
+    let value = match stage.api_key_source {
+        ApiKeySource::Header => head.header_str("x-api-key"),
+        _ => authorizer_key,
     }
-    let value = head.header_str("x-api-key").ok_or_else(forbidden)?;
+    .ok_or_else(forbidden)?;
     let key = clients.key(value).ok_or_else(forbidden)?;
     if !key.enabled {
         return Err(forbidden());

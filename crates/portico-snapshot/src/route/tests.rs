@@ -19,6 +19,8 @@ fn table(routes: &[(&str, HttpMethod)]) -> RouteTable {
                 resource_path: (*path).into(),
                 http_method: *verb,
                 authorization_type: "NONE".into(),
+                authorizer: None,
+                authorization_scopes: Box::default(),
                 api_key_required: false,
                 operation_name: None,
                 validation: None,
