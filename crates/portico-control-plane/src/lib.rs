@@ -323,6 +323,9 @@ pub fn router(control_plane: ControlPlane) -> Router {
         )
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation)
+        // The SigV4 middleware bounds every body (10 MB; 70 MB for Lambda code); axum's own
+        // 2 MB default would refuse large imports and code packages before it.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(control_plane.clone(), auth::authenticate))
         .with_state(control_plane);
     Router::new()
