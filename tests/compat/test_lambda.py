@@ -391,3 +391,23 @@ def test_users_need_lambda_permissions(portico, lam, iam):
     iam.delete_user_policy(UserName=user, PolicyName="list")
     iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
     iam.delete_user(UserName=user)
+
+
+def test_portico_logs_prints_the_functions_log(portico, lam, function):
+    import subprocess
+    from conftest import portico_binary
+    invoke(lam, function, {"logged": "yes"})
+    completed = subprocess.run(
+        [portico_binary(), "logs", function, "--data-dir", portico.data_dir],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "START RequestId: " in completed.stdout
+    assert 'echo handler saw {"logged": "yes"}' in completed.stdout
+    assert "REPORT RequestId: " in completed.stdout
+    missing = subprocess.run(
+        [portico_binary(), "logs", "never-ran", "--data-dir", portico.data_dir],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert missing.returncode != 0
+    assert "no log for function never-ran" in missing.stderr
