@@ -36,8 +36,9 @@ def portico_binary():
 
 
 class Portico:
-    def __init__(self):
+    def __init__(self, extra_args=()):
         self.data_dir = tempfile.mkdtemp(prefix="portico-compat-")
+        self.extra_args = list(extra_args)
         self.start()
 
     def start(self):
@@ -48,6 +49,7 @@ class Portico:
                 "--admin-listen", "127.0.0.1:0",
                 "--data-dir", self.data_dir,
                 "--root-credentials", f"{ACCESS_KEY}:{SECRET_KEY}",
+                *self.extra_args,
             ],
             stdout=subprocess.PIPE,
             text=True,

@@ -83,6 +83,12 @@ impl DataPlane {
         self
     }
 
+    /// The same data plane trusting these user-pool issuers for Cognito authorizers.
+    pub fn with_user_pools(mut self, user_pools: upstream::UserPools) -> DataPlane {
+        self.backends = std::mem::take(&mut self.backends).with_user_pools(user_pools);
+        self
+    }
+
     /// The private endpoint a listener serves as, by index.
     pub fn private_endpoint(&self, index: usize) -> Option<&stages::access::PrivateEndpoint> {
         self.access.private_endpoints.get(index)

@@ -209,7 +209,7 @@ fn compile_deployment(
                         .authorization_scopes
                         .iter()
                         .flatten()
-                        .map(|scope| scope.as_str().into())
+                        .cloned()
                         .collect(),
                     validation,
                     resource_id: resource.id.as_str().into(),

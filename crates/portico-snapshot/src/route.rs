@@ -54,7 +54,7 @@ pub struct MethodRoute {
     /// The Lambda or Cognito authorizer of a `CUSTOM` / `COGNITO_USER_POOLS` method.
     pub authorizer: Option<Arc<crate::authorizer::CompiledAuthorizer>>,
     /// `authorizationScopes` (Cognito access tokens must carry one of them).
-    pub authorization_scopes: Box<[Box<str>]>,
+    pub authorization_scopes: Box<[String]>,
     pub api_key_required: bool,
     pub operation_name: Option<Box<str>>,
     /// What the method's request validator checks, if it has one.

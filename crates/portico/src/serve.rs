@@ -63,6 +63,11 @@ pub struct ServeArgs {
     /// `aws:SourceIp` and `$context.identity.sourceIp`, repeatable.
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     trusted_proxy: Vec<String>,
+    /// The issuer (and key-set URL) of a Cognito user pool or any OIDC provider, for
+    /// COGNITO_USER_POOLS authorizers naming its ARN (`ARN=ISSUER[,JWKS_URL]`), repeatable;
+    /// without it a pool ARN maps to Cognito's own issuer.
+    #[arg(long = "user-pool", value_name = "ARN=ISSUER[,JWKS_URL]", value_parser = parse_user_pool)]
+    user_pool: Vec<portico_jwt::Provider>,
     /// Python interpreter that runs `python3.x` functions.
     #[arg(long, default_value = "python3")]
     python: PathBuf,
@@ -223,7 +228,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data_plane = Arc::new(
         DataPlane::with_limits(Arc::clone(&live), limits)
             .with_access(access)
-            .with_functions(function_host.clone()),
+            .with_functions(function_host.clone())
+            .with_user_pools(portico_data_plane::upstream::UserPools::new(
+                args.user_pool.clone(),
+            )),
     );
     let mut data_workers =
         portico_data_plane::http1::workers::start(&data_plane, data_listeners, &stopped)
@@ -257,6 +265,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     admin_result.context("control plane failed")?;
     data_result.context("data plane failed")?;
     Ok(())
+}
+
+/// `--user-pool ARN=ISSUER[,JWKS_URL]`; the key set defaults to the issuer's
+/// `/.well-known/jwks.json`.
+fn parse_user_pool(value: &str) -> Result<portico_jwt::Provider, String> {
+    let (arn, rest) = value
+        .split_once('=')
+        .ok_or("expected ARN=ISSUER[,JWKS_URL]")?;
+    let (issuer, jwks_url) = match rest.split_once(',') {
+        Some((issuer, jwks_url)) => (issuer, Some(jwks_url)),
+        None => (rest, None),
+    };
+    if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
+        return Err(format!("issuer {issuer} is not an http(s) URL"));
+    }
+    let mut provider = portico_jwt::Provider::from_issuer(issuer);
+    provider.arn = arn.to_owned();
+    if let Some(jwks_url) = jwks_url {
+        provider.jwks_url = jwks_url.to_owned();
+    }
+    Ok(provider)
 }
 
 /// Reads every `--import FILE[:STAGE]` document up front, so a missing file fails the start.
