@@ -92,6 +92,9 @@ def run(admin, data, data_dir, duration):
     apigw.put_integration_response(restApiId=api_id, resourceId=mock, httpMethod="GET", statusCode="200",
                                    responseTemplates={"application/json": "ok"})
     apigw.create_deployment(restApiId=api_id, stageName="bench")
+    lam.add_permission(FunctionName=name, StatementId="apigateway", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com",
+                       SourceArn=f"arn:aws:execute-api:us-east-1:000000000000:{api_id}/*")
     host = f"{api_id}.execute-api.localhost"
     fn_url, mock_url = f"{data}/bench/fn", f"{data}/bench/mock"
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from test_lambda import ROLE, package
-from test_lambda_integrations import PROXY_HANDLER, lambda_uri
+from test_lambda_integrations import PROXY_HANDLER, allow_apigateway, lambda_uri
 
 AUTHORIZER = """
 import json, os
@@ -57,7 +57,7 @@ def invocations(count_file):
     return [json.loads(line) for line in count_file.read_text().splitlines()]
 
 
-def protected_api(apigw, api, backend, authorizer_id, methods=("GET",)):
+def protected_api(apigw, api, backend, authorizer_id, methods=("GET",), lam=None, authorizer=None):
     api_id, root = api["id"], api["rootResourceId"]
     items = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="items")["id"]
     for method in methods:
@@ -66,17 +66,20 @@ def protected_api(apigw, api, backend, authorizer_id, methods=("GET",)):
         apigw.put_integration(restApiId=api_id, resourceId=items, httpMethod=method, type="AWS_PROXY",
                               integrationHttpMethod="POST", uri=lambda_uri(backend))
     apigw.create_deployment(restApiId=api_id, stageName="dev")
+    allow_apigateway(lam, backend, api_id)
+    allow_apigateway(lam, authorizer, api_id)
     return api_id
 
 
 @pytest.fixture
-def token_api(apigw, api, functions):
+def token_api(lam, apigw, api, functions):
     authorizer, backend, count_file = functions
     created = apigw.create_authorizer(
         restApiId=api["id"], name="token", type="TOKEN", authorizerUri=lambda_uri(authorizer),
         identitySource="method.request.header.Authorization",
         identityValidationExpression="[a-z-]+", authorizerResultTtlInSeconds=300)
-    api_id = protected_api(apigw, api, backend, created["id"], methods=("GET", "POST"))
+    api_id = protected_api(apigw, api, backend, created["id"], methods=("GET", "POST"), lam=lam,
+                           authorizer=authorizer)
     return api_id, created["id"], count_file
 
 
@@ -141,13 +144,13 @@ def test_cached_policy_is_evaluated_again_for_each_method(portico, token_api, ht
     assert len(invocations(count_file)) == 1, "the POST used the cached policy"
 
 
-def test_request_authorizer_sees_the_request_and_needs_every_source(portico, apigw, api, functions, http):
+def test_request_authorizer_sees_the_request_and_needs_every_source(portico, lam, apigw, api, functions, http):
     authorizer, backend, count_file = functions
     created = apigw.create_authorizer(
         restApiId=api["id"], name="request", type="REQUEST", authorizerUri=lambda_uri(authorizer),
         identitySource="method.request.header.X-Token,method.request.querystring.tenant",
         authorizerResultTtlInSeconds=0)
-    api_id = protected_api(apigw, api, backend, created["id"])
+    api_id = protected_api(apigw, api, backend, created["id"], lam=lam, authorizer=authorizer)
     url = portico.invoke_url(api_id, "dev", "/items")
     assert http.get(url, headers={"X-Token": "dave"}).status_code == 401
     assert invocations(count_file) == []

@@ -41,6 +41,15 @@ def lambda_uri(function_arn):
     return f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations"
 
 
+def allow_apigateway(lam, function, api_id, qualifier=None):
+    """The permission API Gateway needs to invoke a function (as `aws lambda add-permission`
+    in every AWS tutorial): any method or authorizer of `api_id`."""
+    extra = {"Qualifier": qualifier} if qualifier else {}
+    lam.add_permission(FunctionName=function, StatementId=f"apigw-{api_id}-{qualifier or 'unqualified'}",
+                       Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
+                       SourceArn=f"arn:aws:execute-api:us-east-1:000000000000:{api_id}/*", **extra)
+
+
 @pytest.fixture
 def proxy_function(lam):
     name = f"proxy-{uuid.uuid4().hex[:8]}"
@@ -52,7 +61,7 @@ def proxy_function(lam):
 
 
 @pytest.fixture
-def proxy_api(apigw, api, proxy_function):
+def proxy_api(lam, apigw, api, proxy_function):
     api_id, root = api["id"], api["rootResourceId"]
     apigw.update_rest_api(restApiId=api_id, patchOperations=[
         {"op": "add", "path": "/binaryMediaTypes/image~1png"}])
@@ -63,6 +72,7 @@ def proxy_api(apigw, api, proxy_function):
     apigw.put_integration(restApiId=api_id, resourceId=pet, httpMethod="ANY", type="AWS_PROXY",
                           integrationHttpMethod="POST", uri=lambda_uri(proxy_function))
     apigw.create_deployment(restApiId=api_id, stageName="dev", variables={"color": "blue"})
+    allow_apigateway(lam, proxy_function, api_id)
     return api_id
 
 
@@ -161,6 +171,8 @@ def test_stage_variables_choose_the_alias(portico, lam, apigw, api, http):
         apigw.put_integration(
             restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
             uri=lambda_uri(f"arn:aws:lambda:us-east-1:000000000000:function:{name}:${{stageVariables.alias}}"))
+        allow_apigateway(lam, name, api_id, qualifier="prod")
+        allow_apigateway(lam, name, api_id, qualifier="dev")
         apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"alias": "prod"})
         apigw.create_deployment(restApiId=api_id, stageName="dev", variables={"alias": "dev"})
         assert http.get(portico.invoke_url(api_id, "prod", "/")).text == "1"
@@ -193,6 +205,7 @@ def test_non_proxy_lambda_with_templates_and_error_selection(portico, lam, apigw
             selectionPattern="Not found: .*",
             responseTemplates={"application/json": '{"error": "$input.path(\'$.errorMessage\')"}'})
         apigw.create_deployment(restApiId=api_id, stageName="dev")
+        allow_apigateway(lam, arn, api_id)
         ok = http.get(portico.invoke_url(api_id, "dev", "/world"))
         assert ok.status_code == 200
         assert ok.json() == {"message": "hello world"}
@@ -201,3 +214,31 @@ def test_non_proxy_lambda_with_templates_and_error_selection(portico, lam, apigw
         assert missing.json() == {"error": "Not found: ghost"}
     finally:
         lam.delete_function(FunctionName=name)
+
+
+def test_the_gateway_needs_the_functions_permission(portico, lam, apigw, api, proxy_function, http):
+    api_id, root = api["id"], api["rootResourceId"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=lambda_uri(proxy_function))
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    url = portico.invoke_url(api_id, "dev", "/")
+    denied = http.get(url)
+    assert denied.status_code == 500
+    assert denied.json() == {"message": "Internal server error"}
+    allow_apigateway(lam, proxy_function, "someotherapi")
+    assert http.get(url).status_code == 500, "a permission for another API does not count"
+    allow_apigateway(lam, proxy_function, api_id)
+    assert http.get(url).status_code == 201
+    lam.remove_permission(FunctionName=proxy_function, StatementId=f"apigw-{api_id}-unqualified")
+    assert http.get(url).status_code == 500
+
+
+def test_integration_credentials_stand_in_for_the_permission(portico, apigw, api, proxy_function, http):
+    api_id, root = api["id"], api["rootResourceId"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=lambda_uri(proxy_function),
+                          credentials="arn:aws:iam::000000000000:role/apigateway-invoke")
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    assert http.get(portico.invoke_url(api_id, "dev", "/")).status_code == 201

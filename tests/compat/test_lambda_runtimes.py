@@ -13,7 +13,7 @@ import zipfile
 import pytest
 
 from test_lambda import ROLE
-from test_lambda_integrations import lambda_uri
+from test_lambda_integrations import allow_apigateway, lambda_uri
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -86,6 +86,7 @@ def test_awslambdaric_runs_a_python_handler_behind_an_api(portico, lam, apigw, a
     apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS_PROXY",
                           integrationHttpMethod="POST", uri=lambda_uri(arn))
     apigw.create_deployment(restApiId=api_id, stageName="dev")
+    allow_apigateway(lam, name, api_id)
     response = http.get(portico.invoke_url(api_id, "dev", "/"))
     assert response.status_code == 200
     assert response.text == f"ric:/:{name}"

@@ -15,6 +15,8 @@ use crate::pool::FunctionPool;
 pub struct Catalog {
     pub functions: Vec<FunctionSpec>,
     pub aliases: Vec<AliasSpec>,
+    /// Resource-based policies (`AddPermission`) by function name: who else may invoke.
+    pub policies: Vec<(String, Arc<portico_policy::Policy>)>,
 }
 
 /// One version of a function (`$LATEST` or a published number).
@@ -66,6 +68,8 @@ pub(crate) struct Compiled {
 pub(crate) struct CompiledFunction {
     pub(crate) pool: Arc<FunctionPool>,
     pub(crate) reserved_concurrency: Option<u32>,
+    /// The function's resource-based policy, if it has statements.
+    pub(crate) policy: Option<Arc<portico_policy::Policy>>,
     versions: HashMap<String, Arc<FunctionSpec>>,
     aliases: HashMap<String, CompiledAlias>,
 }
@@ -130,6 +134,7 @@ impl Compiled {
                 CompiledFunction {
                     pool,
                     reserved_concurrency: None,
+                    policy: None,
                     versions: HashMap::new(),
                     aliases: HashMap::new(),
                 }
@@ -155,6 +160,11 @@ impl Compiled {
                         additional_weights: alias.additional_weights,
                     },
                 );
+            }
+        }
+        for (name, policy) in catalog.policies {
+            if let Some(function) = functions.get_mut(&name) {
+                function.policy = Some(policy);
             }
         }
         Compiled { functions }

@@ -170,7 +170,11 @@ async fn run(inner: Arc<Inner>, mut event: SpooledEvent) {
                 throttle_delay = (throttle_delay * 2).min(MAX_THROTTLE_DELAY);
                 delay
             }
-            Err(InvokeError::NotFound { .. } | InvokeError::InvalidParameterValue { .. }) => {
+            Err(
+                InvokeError::NotFound { .. }
+                | InvokeError::InvalidParameterValue { .. }
+                | InvokeError::AccessDenied { .. },
+            ) => {
                 tracing::warn!(request_id = %event.request_id, function = %event.function, "event for a function that no longer exists dropped");
                 break;
             }

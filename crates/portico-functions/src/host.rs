@@ -102,6 +102,45 @@ impl FunctionHost {
         self.inner.publish(catalog);
     }
 
+    /// Whether AWS service `principal` (`apigateway.amazonaws.com`) may invoke `function` on
+    /// behalf of `source_arn` by the function's resource-based policy (`AddPermission`), as
+    /// Lambda checks calls that come without the caller's own credentials. Unknown
+    /// functions are `NotFound`; no allowing statement is `AccessDenied`.
+    pub fn authorize_service(
+        &self,
+        function: &str,
+        principal: &str,
+        source_arn: &str,
+    ) -> Result<(), InvokeError> {
+        let catalog = self.inner.catalog.load();
+        let account = self.inner.account();
+        let target = catalog.resolve(function, None, &account)?;
+        let mut keys = portico_policy::ConditionKeys::default();
+        keys.insert("aws:SourceArn", source_arn);
+        keys.insert("aws:SourceAccount", account.account_id);
+        let request = portico_policy::RequestContext {
+            principal: portico_policy::Principal::Service(principal),
+            action: "lambda:InvokeFunction",
+            resource: &target.invoked_arn,
+            keys: &keys,
+        };
+        match target
+            .function
+            .policy
+            .as_deref()
+            .map(|policy| policy.decide(&request))
+        {
+            Some(portico_policy::Decision::Allow) => Ok(()),
+            _ => Err(InvokeError::AccessDenied {
+                message: format!(
+                    "The service {principal} is not authorized to perform \
+                     lambda:InvokeFunction on resource: {} (source {source_arn})",
+                    target.invoked_arn
+                ),
+            }),
+        }
+    }
+
     /// Runs one synchronous (`RequestResponse`) invocation.
     pub async fn invoke(&self, request: InvokeRequest) -> Result<InvokeResult, InvokeError> {
         if request.payload.len() > MAX_SYNC_PAYLOAD_BYTES {

@@ -74,6 +74,9 @@ pub enum InvokeError {
     /// `InvalidParameterValueException` (400), e.g. a qualifier that disagrees with the ARN.
     #[error("{message}")]
     InvalidParameterValue { message: String },
+    /// `AccessDeniedException` (403): a service invoked without a permission that allows it.
+    #[error("{message}")]
+    AccessDenied { message: String },
     /// `ServiceException` (500); details go to logs, never to the client.
     #[error("internal failure")]
     Internal(#[source] BoxError),
@@ -106,6 +109,7 @@ impl InvokeError {
             InvokeError::TooManyRequests { .. } => 429,
             InvokeError::RequestTooLarge => 413,
             InvokeError::InvalidParameterValue { .. } => 400,
+            InvokeError::AccessDenied { .. } => 403,
             InvokeError::Internal(_) => 500,
         }
     }
@@ -117,6 +121,7 @@ impl InvokeError {
             InvokeError::TooManyRequests { .. } => "TooManyRequestsException",
             InvokeError::RequestTooLarge => "RequestTooLargeException",
             InvokeError::InvalidParameterValue { .. } => "InvalidParameterValueException",
+            InvokeError::AccessDenied { .. } => "AccessDeniedException",
             InvokeError::Internal(_) => "ServiceException",
         }
     }

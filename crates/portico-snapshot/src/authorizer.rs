@@ -85,6 +85,10 @@ pub fn compile(
                 function: function.into(),
                 timeout: LAMBDA_AUTHORIZER_TIMEOUT,
                 parameters: Vec::new(),
+                with_credentials: authorizer
+                    .authorizer_credentials
+                    .as_deref()
+                    .is_some_and(|credentials| !credentials.is_empty()),
             };
             if authorizer.kind == AuthorizerType::Token {
                 AuthorizerKind::Token(target)

@@ -331,6 +331,10 @@ fn compile_integration(
                 function: function.into(),
                 timeout: Duration::from_millis(timeout_ms),
                 parameters,
+                with_credentials: integration
+                    .credentials
+                    .as_deref()
+                    .is_some_and(|credentials| !credentials.is_empty()),
             };
             if integration.kind == IntegrationType::AwsProxy {
                 CompiledIntegration::LambdaProxy(target)

@@ -53,6 +53,10 @@ pub struct LambdaTarget {
     pub timeout: Duration,
     /// `integration.request.*` mappings (non-proxy: `X-Amz-Invocation-Type` picks `Event`).
     pub parameters: Vec<ParameterMapping>,
+    /// Whether the gateway invokes with credentials of its own (`credentials` /
+    /// `authorizerCredentials`, an IAM role); without them the function's resource-based
+    /// policy must allow `apigateway.amazonaws.com`.
+    pub with_credentials: bool,
 }
 
 /// Where an HTTP integration sends requests.

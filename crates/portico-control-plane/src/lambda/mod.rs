@@ -94,6 +94,17 @@ fn needs_activation(function: &StoredFunction) -> bool {
 }
 
 fn add_to_catalog(catalog: &mut Catalog, function: &StoredFunction) {
+    if let Some(document) = function.policy() {
+        match portico_policy::Policy::parse(&document, portico_policy::PolicyKind::Resource) {
+            Ok(policy) => catalog
+                .policies
+                .push((function.name().to_owned(), std::sync::Arc::new(policy))),
+            // Statements are built by AddPermission; one that does not parse grants nothing.
+            Err(err) => {
+                tracing::warn!(function = function.name(), error = %err, "function policy does not parse")
+            }
+        }
+    }
     let spec = |version: &StoredVersion| {
         let configuration = &version.configuration;
         let runtime = Runtime::parse(&configuration.runtime)?;

@@ -17,6 +17,9 @@ use crate::invocation::Invocation;
 use crate::pipeline::Client;
 use crate::upstream::Backends;
 
+/// The service principal the gateway invokes functions as.
+const APIGATEWAY_PRINCIPAL: &str = "apigateway.amazonaws.com";
+
 /// The integration request header that makes a non-proxy invocation asynchronous.
 const INVOCATION_TYPE: &str = "x-amz-invocation-type";
 
@@ -52,7 +55,18 @@ pub async fn invoke(
         _ => InvocationType::Sync,
     };
     let headers = HeaderMap::new();
-    let Some(result) = call(backends, target, integration_request.body, invocation_type).await?
+    let source_arn = invocation
+        .stage
+        .access
+        .method_arn(invocation.head.method.as_str(), invocation.path);
+    let Some(result) = call(
+        backends,
+        target,
+        integration_request.body,
+        invocation_type,
+        &source_arn,
+    )
+    .await?
     else {
         let output = IntegrationOutput {
             headers: &headers,
@@ -75,14 +89,17 @@ pub async fn invoke(
     }
 }
 
-/// Invokes `target` with `payload` within the integration timeout: `Ok(None)` for an
-/// accepted `Event` invocation. Failures of the call itself (not of the function) are
-/// rejections: timeout → 504, anything else → 500, as API Gateway answers them.
+/// Invokes `target` with `payload` within the integration timeout, on behalf of
+/// `source_arn` (the method, or the authorizer): `Ok(None)` for an accepted `Event`
+/// invocation. Without credentials of its own the gateway needs the function's permission
+/// (`AddPermission` for `apigateway.amazonaws.com`). Failures of the call itself (not of the
+/// function) are rejections: timeout → 504, anything else → 500, as API Gateway answers them.
 pub async fn call(
     backends: &Backends,
     target: &LambdaTarget,
     payload: Bytes,
     invocation_type: InvocationType,
+    source_arn: &str,
 ) -> Result<Option<InvokeResult>, Reject> {
     let host = backends.functions().ok_or_else(|| {
         Reject::with_cause(
@@ -90,6 +107,10 @@ pub async fn call(
             "Execution failed due to configuration error: this gateway hosts no functions",
         )
     })?;
+    if !target.with_credentials {
+        host.authorize_service(&target.function, APIGATEWAY_PRINCIPAL, source_arn)
+            .map_err(|err| invoke_failure(&err))?;
+    }
     let request = InvokeRequest {
         function: target.function.to_string(),
         payload,
@@ -109,7 +130,7 @@ pub async fn call(
 /// API Gateway's answer when Lambda refuses the call: a 500, the reason in the log only.
 fn invoke_failure(err: &InvokeError) -> Reject {
     let cause = match err {
-        InvokeError::NotFound { .. } => format!(
+        InvokeError::NotFound { .. } | InvokeError::AccessDenied { .. } => format!(
             "Execution failed due to configuration error: Invalid permissions on Lambda \
              function ({err})"
         ),

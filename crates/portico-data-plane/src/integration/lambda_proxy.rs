@@ -45,9 +45,19 @@ pub async fn invoke(
     let event = proxy_event(invocation, &body, invocation.authorizer.clone());
     let payload = serde_json::to_vec(&event)
         .map_err(|err| Reject::with_cause(GatewayResponseType::Default5xx, err))?;
-    let result = call(backends, target, Bytes::from(payload), InvocationType::Sync)
-        .await?
-        .ok_or_else(|| malformed("no result from a synchronous invocation"))?;
+    let source_arn = invocation
+        .stage
+        .access
+        .method_arn(invocation.head.method.as_str(), invocation.path);
+    let result = call(
+        backends,
+        target,
+        Bytes::from(payload),
+        InvocationType::Sync,
+        &source_arn,
+    )
+    .await?
+    .ok_or_else(|| malformed("no result from a synchronous invocation"))?;
     if result.function_error.is_some() {
         return Err(malformed(format!(
             "Lambda execution failed with status 200 due to customer function error: {}",

@@ -176,7 +176,15 @@ async fn lambda(
                 }),
                 _ => request_event(invocation, &method_arn),
             };
-            let outcome = Arc::new(invoke(backends, target, &event).await?);
+            // AWS's source ARN of an authorizer call: `…:{api}/authorizers/{id}`.
+            let source_arn = format!(
+                "arn:aws:execute-api:{}:{}:{}/authorizers/{}",
+                portico_model::REGION,
+                portico_model::ACCOUNT_ID,
+                invocation.stage.api_id,
+                authorizer.id
+            );
+            let outcome = Arc::new(invoke(backends, target, &event, &source_arn).await?);
             if let (Some(cache), Some(key)) = (&authorizer.cache, cache_key) {
                 let ttl = u64::try_from(authorizer.ttl.as_nanos()).unwrap_or(u64::MAX);
                 cache.insert(key, outcome.clone(), now_nanos.saturating_add(ttl));
@@ -278,23 +286,30 @@ async fn invoke(
     backends: &Backends,
     target: &LambdaTarget,
     event: &Value,
+    source_arn: &str,
 ) -> Result<LambdaOutcome, Reject> {
     let configuration = |cause: String| {
         Reject::with_cause(GatewayResponseType::AuthorizerConfigurationError, cause)
     };
     let payload = serde_json::to_vec(event).map_err(|err| configuration(err.to_string()))?;
-    let result = call(backends, target, Bytes::from(payload), InvocationType::Sync)
-        .await
-        .map_err(|reject| {
-            configuration(format!(
-                "authorizer invocation failed: {}",
-                reject.cause.map_or_else(
-                    || reject.kind.as_str().to_owned(),
-                    |cause| cause.to_string()
-                )
-            ))
-        })?
-        .ok_or_else(|| configuration("no authorizer result".into()))?;
+    let result = call(
+        backends,
+        target,
+        Bytes::from(payload),
+        InvocationType::Sync,
+        source_arn,
+    )
+    .await
+    .map_err(|reject| {
+        configuration(format!(
+            "authorizer invocation failed: {}",
+            reject.cause.map_or_else(
+                || reject.kind.as_str().to_owned(),
+                |cause| cause.to_string()
+            )
+        ))
+    })?
+    .ok_or_else(|| configuration("no authorizer result".into()))?;
     if result.function_error.is_some() {
         let document: Value = serde_json::from_slice(&result.payload).unwrap_or(Value::Null);
         if document.get("errorMessage").and_then(Value::as_str) == Some("Unauthorized") {

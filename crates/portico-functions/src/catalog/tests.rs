@@ -39,6 +39,7 @@ fn compiled() -> Compiled {
             alias("live", "1", &[]),
             alias("canary", "1", &[("2", 0.25)]),
         ],
+        policies: Vec::new(),
     };
     Compiled::compile(catalog, &Compiled::default())
 }
@@ -121,6 +122,7 @@ fn republishing_keeps_unchanged_specs_and_pools() {
             changed
         }],
         aliases: vec![],
+        policies: Vec::new(),
     };
     let second = Compiled::compile(catalog, &first);
     let latest = Arc::clone(first.functions["echo"].versions.get("$LATEST").unwrap());

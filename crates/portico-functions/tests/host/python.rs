@@ -408,6 +408,7 @@ async fn aliases_and_versions_choose_what_runs() {
             version: "1".to_owned(),
             additional_weights: Vec::new(),
         }],
+        policies: Vec::new(),
     });
     let via_alias = t.invoke("versioned:live", json!({})).await;
     assert_eq!(via_alias.executed_version, "1");

@@ -139,6 +139,7 @@ impl TestHost {
         self.host.publish(Catalog {
             functions,
             aliases: Vec::new(),
+            policies: Vec::new(),
         });
     }
 
