@@ -24,12 +24,15 @@ def handler(event, context):
     resource = event["methodArn"]
     if token == "only-get":
         resource = event["methodArn"].rsplit("/", 2)[0] + "/GET/*"
-    return {
+    result = {
         "principalId": "user-" + token,
         "policyDocument": {"Version": "2012-10-17", "Statement": [
             {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}]},
         "context": {"tier": "gold", "level": 3, "admin": False},
     }
+    if token == "keyed":
+        result["usageIdentifierKey"] = "compatauthorizerkey0123456789"
+    return result
 """
 
 
@@ -179,3 +182,38 @@ def test_test_invoke_authorizer_reports_the_result(apigw, token_api):
     refused = apigw.test_invoke_authorizer(restApiId=api_id, authorizerId=authorizer_id,
                                            headers={"Authorization": "unauthorized"})
     assert refused["clientStatus"] == 401
+
+
+def test_usage_identifier_key_is_the_api_key_with_the_authorizer_source(portico, lam, apigw, api, functions, http):
+    authorizer, backend, _ = functions
+    api_id = api["id"]
+    apigw.update_rest_api(restApiId=api_id, patchOperations=[
+        {"op": "replace", "path": "/apiKeySource", "value": "AUTHORIZER"}])
+    created = apigw.create_authorizer(
+        restApiId=api_id, name="keys", type="TOKEN", authorizerUri=lambda_uri(authorizer),
+        identitySource="method.request.header.Authorization")
+    root = api["rootResourceId"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="CUSTOM",
+                     authorizerId=created["id"], apiKeyRequired=True)
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=lambda_uri(backend))
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    allow_apigateway(lam, backend, api_id)
+    allow_apigateway(lam, authorizer, api_id)
+    key = apigw.create_api_key(name=f"authorizer-{api_id}", enabled=True, value="compatauthorizerkey0123456789")
+    plan = apigw.create_usage_plan(name=f"authorizer-{api_id}", apiStages=[{"apiId": api_id, "stage": "dev"}])
+    try:
+        apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        url = portico.invoke_url(api_id, "dev", "/")
+        keyed = http.get(url, headers={"Authorization": "keyed", "x-api-key": "ignored-with-this-source"})
+        assert keyed.status_code == 201, keyed.text
+        assert keyed.json()["requestContext"]["identity"]["apiKeyId"] == key["id"]
+        unkeyed = http.get(url, headers={"Authorization": "alice"})
+        assert unkeyed.status_code == 403
+        assert unkeyed.json() == {"message": "Forbidden"}
+    finally:
+        apigw.delete_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"])
+        apigw.update_usage_plan(usagePlanId=plan["id"], patchOperations=[
+            {"op": "remove", "path": "/apiStages", "value": f"{api_id}:dev"}])
+        apigw.delete_usage_plan(usagePlanId=plan["id"])
+        apigw.delete_api_key(apiKey=key["id"])
