@@ -2,19 +2,17 @@
 //! (`AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`) or presigned `X-Amz-*` query
 //! parameters, with AWS's `IncompleteSignatureException` messages for everything malformed.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use http::HeaderMap;
-use http::header::{AUTHORIZATION, DATE};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    ALGORITHM, MAX_PRESIGNED_EXPIRES_SECONDS, RequestParts, SignatureLocation, Sigv4Error,
-    TERMINATOR, X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE, X_AMZ_DATE_PARAM, X_AMZ_EXPIRES,
-    X_AMZ_SECURITY_TOKEN, X_AMZ_SECURITY_TOKEN_PARAM, X_AMZ_SIGNATURE, X_AMZ_SIGNED_HEADERS,
-    canonical, date,
+    ALGORITHM, HeaderSource, MAX_PRESIGNED_EXPIRES_SECONDS, RequestParts, SignatureLocation,
+    Sigv4Error, TERMINATOR, X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE_PARAM, X_AMZ_EXPIRES,
+    X_AMZ_SECURITY_TOKEN_PARAM, X_AMZ_SIGNATURE, X_AMZ_SIGNED_HEADERS, canonical, date,
 };
 
 /// A parsed SigV4 signature, from the `Authorization` header or presigned query parameters.
@@ -44,30 +42,82 @@ pub struct Authorization {
     pub expires: Option<i64>,
 }
 
+/// A parsed SigV4 signature borrowing from the request where it can: what [`parse_borrowed`]
+/// returns, for callers that verify without allocating. A part the parser had to change
+/// (percent-decoded, lowercased, a `Date` header converted) is owned. `Debug` redacts the
+/// session token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthorizationRef<'a> {
+    /// The caller looks the secret key up by this.
+    pub access_key_id: Cow<'a, str>,
+    /// `YYYYMMDD`, from the credential scope.
+    pub date: Cow<'a, str>,
+    /// From the credential scope; see [`check_region`](crate::check_region).
+    pub region: Cow<'a, str>,
+    /// From the credential scope; see [`check_scope`](crate::check_scope).
+    pub service: Cow<'a, str>,
+    /// Lowercase header names; see [`AuthorizationRef::signed_headers`].
+    signed_headers: SignedHeaders<'a>,
+    /// Lowercase hex.
+    pub signature: Cow<'a, str>,
+    /// The request timestamp `YYYYMMDDTHHMMSSZ`: the `X-Amz-Date` header or parameter, or the
+    /// `Date` header converted.
+    pub amz_date: Cow<'a, str>,
+    /// `X-Amz-Security-Token`, the session token of temporary credentials.
+    pub security_token: Option<Cow<'a, str>>,
+    /// Header or presigned query.
+    pub location: SignatureLocation,
+    /// `X-Amz-Expires` of a presigned request, in seconds (1..=604800).
+    pub expires: Option<i64>,
+}
+
+/// A parsed signature in either form, owned ([`Authorization`]) or borrowed
+/// ([`AuthorizationRef`]), so that [`verify`](crate::verify),
+/// [`verify_with_key`](crate::verify_with_key), [`check_scope`](crate::check_scope),
+/// [`check_region`](crate::check_region) and
+/// [`SigningKey::is_for`](crate::SigningKey::is_for) take both.
+pub trait AsAuthorizationRef {
+    /// The signature as a borrowed view; never allocates.
+    fn as_authorization_ref(&self) -> AuthorizationRef<'_>;
+}
+
 /// Finds and parses the signature of a request.
 ///
 /// `Ok(None)` means the request carries no signature at all (no `Authorization` header and no
 /// `X-Amz-Algorithm` query parameter): the caller answers "Missing Authentication Token". Like
 /// AWS, any other `Authorization` header (`Bearer …`) is taken as a malformed SigV4 one.
-pub fn parse(request: &RequestParts<'_>) -> Result<Option<Authorization>, Sigv4Error> {
-    let header = request
-        .headers
-        .get(AUTHORIZATION)
-        .map(|value| String::from_utf8_lossy(value.as_bytes()))
+pub fn parse<H: HeaderSource + ?Sized>(
+    request: &RequestParts<'_, H>,
+) -> Result<Option<Authorization>, Sigv4Error> {
+    parse_borrowed(request).map(|parsed| parsed.as_ref().map(Authorization::from))
+}
+
+/// Like [`parse`], borrowing from the request instead of copying: a signature as SDKs send
+/// it (an `Authorization` header, or botocore's presigned parameters) is parsed without
+/// allocating.
+pub fn parse_borrowed<'a, H: HeaderSource + ?Sized>(
+    request: &RequestParts<'a, H>,
+) -> Result<Option<AuthorizationRef<'a>>, Sigv4Error> {
+    let headers: &'a H = request.headers;
+    let header = headers
+        .first(AUTHORIZATION)
+        .map(canonical::text_of)
         .filter(|value| !value.trim().is_empty());
     let is_sigv4_header = header
         .as_deref()
         .is_some_and(|value| value.trim_start().starts_with(ALGORITHM));
-    if !is_sigv4_header {
-        let presigned_query = request.query.filter(|query| {
-            canonical::query_pairs(query).any(|(key, _)| key.as_ref() == X_AMZ_ALGORITHM.as_bytes())
-        });
-        if let Some(query) = presigned_query {
-            return parse_query(&QueryParams::new(query)).map(Some);
+    if !is_sigv4_header && let Some(query) = request.query {
+        let params = PresignedParams::find(query);
+        if params.algorithm.is_some() {
+            return parse_query(&params).map(Some);
         }
     }
     match header {
-        Some(header) => parse_header(&header, request.headers).map(Some),
+        Some(Cow::Borrowed(header)) => parse_header(header, headers).map(Some),
+        // Not UTF-8: the parts come from the text with replacement characters, a copy.
+        Some(Cow::Owned(header)) => {
+            parse_header(&header, headers).map(|parsed| Some(parsed.into_owned_parts()))
+        }
         None => Ok(None),
     }
 }
@@ -102,17 +152,220 @@ impl fmt::Debug for Authorization {
     }
 }
 
+impl From<&AuthorizationRef<'_>> for Authorization {
+    fn from(parsed: &AuthorizationRef<'_>) -> Authorization {
+        Authorization {
+            access_key_id: parsed.access_key_id.clone().into_owned(),
+            date: parsed.date.clone().into_owned(),
+            region: parsed.region.clone().into_owned(),
+            service: parsed.service.clone().into_owned(),
+            signed_headers: parsed.signed_headers().map(str::to_owned).collect(),
+            signature: parsed.signature.clone().into_owned(),
+            amz_date: parsed.amz_date.clone().into_owned(),
+            security_token: parsed
+                .security_token
+                .as_ref()
+                .map(|token| token.clone().into_owned()),
+            location: parsed.location,
+            expires: parsed.expires,
+        }
+    }
+}
+
+impl AsAuthorizationRef for Authorization {
+    fn as_authorization_ref(&self) -> AuthorizationRef<'_> {
+        AuthorizationRef {
+            access_key_id: Cow::Borrowed(&self.access_key_id),
+            date: Cow::Borrowed(&self.date),
+            region: Cow::Borrowed(&self.region),
+            service: Cow::Borrowed(&self.service),
+            signed_headers: SignedHeaders::List(&self.signed_headers),
+            signature: Cow::Borrowed(&self.signature),
+            amz_date: Cow::Borrowed(&self.amz_date),
+            security_token: self.security_token.as_deref().map(Cow::Borrowed),
+            location: self.location,
+            expires: self.expires,
+        }
+    }
+}
+
+// === impl AuthorizationRef ===
+
+impl AuthorizationRef<'_> {
+    /// The signed header names, lowercase, in the order the client gave them.
+    pub fn signed_headers(&self) -> impl Iterator<Item = &str> + Clone {
+        self.signed_headers.iter()
+    }
+
+    /// The same signature owning every part, so that it outlives the request.
+    fn into_owned_parts(self) -> AuthorizationRef<'static> {
+        let own = |text: Cow<'_, str>| Cow::Owned(text.into_owned());
+        AuthorizationRef {
+            access_key_id: own(self.access_key_id),
+            date: own(self.date),
+            region: own(self.region),
+            service: own(self.service),
+            signed_headers: self.signed_headers.into_owned(),
+            signature: own(self.signature),
+            amz_date: own(self.amz_date),
+            security_token: self.security_token.map(own),
+            location: self.location,
+            expires: self.expires,
+        }
+    }
+}
+
+impl AsAuthorizationRef for AuthorizationRef<'_> {
+    fn as_authorization_ref(&self) -> AuthorizationRef<'_> {
+        AuthorizationRef {
+            access_key_id: Cow::Borrowed(&self.access_key_id),
+            date: Cow::Borrowed(&self.date),
+            region: Cow::Borrowed(&self.region),
+            service: Cow::Borrowed(&self.service),
+            signed_headers: self.signed_headers.reborrow(),
+            signature: Cow::Borrowed(&self.signature),
+            amz_date: Cow::Borrowed(&self.amz_date),
+            security_token: self.security_token.as_deref().map(Cow::Borrowed),
+            location: self.location,
+            expires: self.expires,
+        }
+    }
+}
+
+impl fmt::Debug for AuthorizationRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizationRef")
+            .field("access_key_id", &self.access_key_id)
+            .field("date", &self.date)
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("signed_headers", &self.signed_headers().collect::<Vec<_>>())
+            .field("signature", &self.signature)
+            .field("amz_date", &self.amz_date)
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("location", &self.location)
+            .field("expires", &self.expires)
+            .finish()
+    }
+}
+
+/// The signed header names: `;`-separated as parsed (lowercase, trimmed, none empty), or the
+/// list of an owned [`Authorization`].
+#[derive(Clone)]
+enum SignedHeaders<'a> {
+    Joined(Cow<'a, str>),
+    List(&'a [String]),
+}
+
+/// An iterator over [`SignedHeaders`].
+#[derive(Clone)]
+enum SignedHeaderNames<'s> {
+    Joined(canonical::SplitByte<'s>),
+    List(std::slice::Iter<'s, String>),
+}
+
+// === impl SignedHeaders ===
+
+impl<'a> SignedHeaders<'a> {
+    /// Parses `a;B; c` into its lowercase names, borrowing when the text is already that.
+    fn parse(text: Cow<'a, str>) -> Result<Self, Sigv4Error> {
+        let is_normalised = canonical::split_byte(&text, b';').all(|name| {
+            !name.is_empty()
+                && name.trim().len() == name.len()
+                && !name.bytes().any(|byte| byte.is_ascii_uppercase())
+        });
+        let joined = if is_normalised {
+            text
+        } else {
+            let names: Vec<String> = text
+                .split(';')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_ascii_lowercase)
+                .collect();
+            Cow::Owned(names.join(";"))
+        };
+        let signed_headers = SignedHeaders::Joined(joined);
+        if !signed_headers
+            .iter()
+            .any(|name| name == "host" || name == ":authority")
+        {
+            return Err(Sigv4Error::Incomplete(
+                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+                    .to_owned(),
+            ));
+        }
+        Ok(signed_headers)
+    }
+
+    fn iter(&self) -> SignedHeaderNames<'_> {
+        match self {
+            SignedHeaders::Joined(joined) => {
+                SignedHeaderNames::Joined(canonical::split_byte(joined, b';'))
+            }
+            SignedHeaders::List(names) => SignedHeaderNames::List(names.iter()),
+        }
+    }
+
+    fn reborrow(&self) -> SignedHeaders<'_> {
+        match self {
+            SignedHeaders::Joined(joined) => SignedHeaders::Joined(Cow::Borrowed(joined)),
+            SignedHeaders::List(names) => SignedHeaders::List(names),
+        }
+    }
+
+    fn into_owned(self) -> SignedHeaders<'static> {
+        match self {
+            SignedHeaders::Joined(joined) => SignedHeaders::Joined(Cow::Owned(joined.into_owned())),
+            SignedHeaders::List(names) => SignedHeaders::Joined(Cow::Owned(names.join(";"))),
+        }
+    }
+}
+
+impl PartialEq for SignedHeaders<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for SignedHeaders<'_> {}
+
+// === impl SignedHeaderNames ===
+
+impl<'s> Iterator for SignedHeaderNames<'s> {
+    type Item = &'s str;
+
+    fn next(&mut self) -> Option<&'s str> {
+        match self {
+            // Only an empty list has an empty name (the one piece of ""): skip it.
+            SignedHeaderNames::Joined(names) => names.find(|name| !name.is_empty()),
+            SignedHeaderNames::List(names) => names.next().map(String::as_str),
+        }
+    }
+}
+
+const AUTHORIZATION: &str = "authorization";
+const DATE: &str = "date";
+const X_AMZ_DATE: &str = "x-amz-date";
+const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
+
 /// The request timestamp of a header signature.
-enum RequestDate {
+enum RequestDate<'a> {
     /// `X-Amz-Date`, or the `Date` header converted.
-    Found(String),
+    Found(Cow<'a, str>),
     /// An `X-Amz-Date` header that is not `YYYYMMDDTHHMMSSZ`.
-    Malformed(String),
+    Malformed(Cow<'a, str>),
     /// Neither header, or a `Date` header that is not RFC 1123.
     Missing,
 }
 
-fn parse_header(header: &str, headers: &HeaderMap) -> Result<Authorization, Sigv4Error> {
+fn parse_header<'a, H: HeaderSource + ?Sized>(
+    header: &'a str,
+    headers: &'a H,
+) -> Result<AuthorizationRef<'a>, Sigv4Error> {
     let trimmed = header.trim();
     let (scheme, elements) = trimmed
         .split_once(char::is_whitespace)
@@ -121,11 +374,11 @@ fn parse_header(header: &str, headers: &HeaderMap) -> Result<Authorization, Sigv
     let mut signed_headers = None;
     let mut signature = None;
     let mut has_element_without_equals = false;
-    for element in elements.split(',').map(str::trim) {
+    for element in canonical::split_byte(elements, b',').map(str::trim) {
         if element.is_empty() {
             continue;
         }
-        let Some((key, value)) = element.split_once('=') else {
+        let Some((key, value)) = canonical::split_once_byte(element, b'=') else {
             has_element_without_equals = true;
             continue;
         };
@@ -180,18 +433,16 @@ fn parse_header(header: &str, headers: &HeaderMap) -> Result<Authorization, Sigv
             "Unsupported AWS 'algorithm': '{scheme}'."
         )));
     }
-    let scope = parse_credential(credential)?;
-    let signed_headers = parse_signed_headers(signed_headers)?;
-    let security_token = headers
-        .get(X_AMZ_SECURITY_TOKEN)
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-    Ok(Authorization {
+    let scope = parse_credential(credential, SignatureLocation::Header)?;
+    let signed_headers = SignedHeaders::parse(Cow::Borrowed(signed_headers))?;
+    let security_token = headers.first(X_AMZ_SECURITY_TOKEN).map(canonical::text_of);
+    Ok(AuthorizationRef {
         access_key_id: scope.access_key_id,
         date: scope.date,
         region: scope.region,
         service: scope.service,
         signed_headers,
-        signature: signature.to_ascii_lowercase(),
+        signature: to_lowercase(Cow::Borrowed(signature)),
         amz_date,
         security_token,
         location: SignatureLocation::Header,
@@ -199,38 +450,52 @@ fn parse_header(header: &str, headers: &HeaderMap) -> Result<Authorization, Sigv
     })
 }
 
-fn request_date(headers: &HeaderMap) -> RequestDate {
-    if let Some(value) = headers.get(X_AMZ_DATE) {
-        let value = String::from_utf8_lossy(value.as_bytes());
-        let value = value.trim();
-        return match date::parse_amz_date(value) {
-            Some(_) => RequestDate::Found(value.to_owned()),
-            None => RequestDate::Malformed(value.to_owned()),
+fn request_date<H: HeaderSource + ?Sized>(headers: &H) -> RequestDate<'_> {
+    if let Some(value) = headers.first(X_AMZ_DATE) {
+        return match canonical::text_of(value) {
+            Cow::Borrowed(value) => {
+                let value = value.trim();
+                match date::parse_amz_date(value) {
+                    Some(_) => RequestDate::Found(Cow::Borrowed(value)),
+                    None => RequestDate::Malformed(Cow::Borrowed(value)),
+                }
+            }
+            // Not UTF-8, so not a date either.
+            Cow::Owned(value) => RequestDate::Malformed(Cow::Owned(value.trim().to_owned())),
         };
     }
     headers
-        .get(DATE)
-        .and_then(|value| value.to_str().ok())
+        .first(DATE)
+        .filter(|value| is_visible_ascii(value))
+        .and_then(|value| std::str::from_utf8(value).ok())
         .and_then(date::parse_http_date)
         .map_or(RequestDate::Missing, |epoch| {
-            RequestDate::Found(date::format_amz_date(epoch))
+            RequestDate::Found(Cow::Owned(date::format_amz_date(epoch)))
         })
 }
 
-fn parse_query(params: &QueryParams) -> Result<Authorization, Sigv4Error> {
-    let algorithm = params.first(X_AMZ_ALGORITHM).unwrap_or_default();
-    let credential = params.first(X_AMZ_CREDENTIAL);
-    let signature = params.first(X_AMZ_SIGNATURE);
-    let signed_headers = params.first(X_AMZ_SIGNED_HEADERS);
-    let amz_date = params.first(X_AMZ_DATE_PARAM);
+/// What `http::HeaderValue::to_str` accepts: visible ASCII and tabs.
+fn is_visible_ascii(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&byte| byte == b'\t' || (0x20..0x7f).contains(&byte))
+}
+
+fn parse_query<'a>(params: &PresignedParams<'a>) -> Result<AuthorizationRef<'a>, Sigv4Error> {
+    let decode = |raw: Option<&'a str>| raw.map(canonical::decode_text);
+    let algorithm = decode(params.algorithm).unwrap_or_default();
+    let credential = params.credential;
+    let signature = decode(params.signature);
+    let signed_headers = decode(params.signed_headers);
+    let amz_date = decode(params.amz_date);
     let mut missing = String::new();
-    for (name, value) in [
-        (X_AMZ_CREDENTIAL, credential),
-        (X_AMZ_SIGNATURE, signature),
-        (X_AMZ_SIGNED_HEADERS, signed_headers),
-        (X_AMZ_DATE_PARAM, amz_date),
+    for (name, is_present) in [
+        (X_AMZ_CREDENTIAL, credential.is_some()),
+        (X_AMZ_SIGNATURE, signature.is_some()),
+        (X_AMZ_SIGNED_HEADERS, signed_headers.is_some()),
+        (X_AMZ_DATE_PARAM, amz_date.is_some()),
     ] {
-        if value.is_none() {
+        if !is_present {
             missing.push_str(&format!(
                 "AWS query-string parameters must include '{name}'. "
             ));
@@ -248,21 +513,23 @@ fn parse_query(params: &QueryParams) -> Result<Authorization, Sigv4Error> {
             "X-Amz-Algorithm only supports \"{ALGORITHM}\""
         )));
     }
-    if date::parse_amz_date(amz_date).is_none() {
-        return Err(malformed_date(amz_date));
+    if date::parse_amz_date(&amz_date).is_none() {
+        return Err(malformed_date(&amz_date));
     }
-    let expires = params.first(X_AMZ_EXPIRES).map(parse_expires).transpose()?;
-    let scope = parse_credential(credential)?;
-    let signed_headers = parse_signed_headers(signed_headers)?;
-    Ok(Authorization {
+    let expires = decode(params.expires)
+        .map(|expires| parse_expires(&expires))
+        .transpose()?;
+    let scope = parse_credential(credential, SignatureLocation::Query)?;
+    let signed_headers = SignedHeaders::parse(signed_headers)?;
+    Ok(AuthorizationRef {
         access_key_id: scope.access_key_id,
         date: scope.date,
         region: scope.region,
         service: scope.service,
         signed_headers,
-        signature: signature.to_ascii_lowercase(),
-        amz_date: amz_date.to_owned(),
-        security_token: params.first(X_AMZ_SECURITY_TOKEN_PARAM).map(str::to_owned),
+        signature: to_lowercase(signature),
+        amz_date,
+        security_token: decode(params.security_token),
         location: SignatureLocation::Query,
         expires,
     })
@@ -287,16 +554,33 @@ fn parse_expires(value: &str) -> Result<i64, Sigv4Error> {
 }
 
 /// The parts of `AKID/YYYYMMDD/region/service/aws4_request`.
-struct CredentialScope {
-    access_key_id: String,
-    date: String,
-    region: String,
-    service: String,
+struct CredentialScope<'a> {
+    access_key_id: Cow<'a, str>,
+    date: Cow<'a, str>,
+    region: Cow<'a, str>,
+    service: Cow<'a, str>,
 }
 
-fn parse_credential(credential: &str) -> Result<CredentialScope, Sigv4Error> {
-    let parts: Vec<&str> = credential.split('/').collect();
-    let [access_key_id, date, region, service, terminator] = parts[..] else {
+/// Parses the credential as sent: as it is in the `Authorization` header, still
+/// percent-encoded in a presigned query (each part is decoded on its own, so that parts
+/// without escapes are borrowed).
+fn parse_credential(
+    credential: &str,
+    location: SignatureLocation,
+) -> Result<CredentialScope<'_>, Sigv4Error> {
+    let parts = match location {
+        SignatureLocation::Header => {
+            five(canonical::split_byte(credential, b'/').map(Cow::Borrowed))
+        }
+        SignatureLocation::Query => {
+            five(canonical::split_escaped(credential, b'/').map(canonical::decode_text))
+        }
+    };
+    let Some([access_key_id, date, region, service, terminator]) = parts else {
+        let credential = match location {
+            SignatureLocation::Header => Cow::Borrowed(credential),
+            SignatureLocation::Query => canonical::decode_text(credential),
+        };
         return Err(Sigv4Error::Incomplete(format!(
             "Credential must have exactly 5 slash-delimited elements, e.g. \
              keyid/date/region/service/term, got '{credential}'"
@@ -309,53 +593,64 @@ fn parse_credential(credential: &str) -> Result<CredentialScope, Sigv4Error> {
         )));
     }
     Ok(CredentialScope {
-        access_key_id: access_key_id.to_owned(),
-        date: date.to_owned(),
-        region: region.to_owned(),
-        service: service.to_owned(),
+        access_key_id,
+        date,
+        region,
+        service,
     })
 }
 
-fn parse_signed_headers(signed_headers: &str) -> Result<Vec<String>, Sigv4Error> {
-    let signed_headers: Vec<String> = signed_headers
-        .split(';')
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect();
-    if !signed_headers
-        .iter()
-        .any(|name| name == "host" || name == ":authority")
-    {
-        return Err(Sigv4Error::Incomplete(
-            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".to_owned(),
-        ));
+/// The pieces, if there are exactly five.
+fn five<'c>(pieces: impl Iterator<Item = Cow<'c, str>>) -> Option<[Cow<'c, str>; 5]> {
+    let mut parts: [Cow<'c, str>; 5] = Default::default();
+    let mut count = 0;
+    for piece in pieces {
+        *parts.get_mut(count)? = piece;
+        count += 1;
     }
-    Ok(signed_headers)
+    (count == parts.len()).then_some(parts)
 }
 
-/// A presigned request's query parameters, percent-decoded.
-struct QueryParams(Vec<(String, String)>);
-
-impl QueryParams {
-    fn new(raw_query: &str) -> Self {
-        Self(
-            canonical::query_pairs(raw_query)
-                .map(|(key, value)| {
-                    (
-                        String::from_utf8_lossy(&key).into_owned(),
-                        String::from_utf8_lossy(&value).into_owned(),
-                    )
-                })
-                .collect(),
-        )
+fn to_lowercase(text: Cow<'_, str>) -> Cow<'_, str> {
+    if text.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        text
     }
+}
 
-    /// The first value of parameter `name` (names are case-sensitive).
-    fn first(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+/// The first value of each presigned parameter, still percent-encoded, found in one pass over
+/// the query. Names are case-sensitive and compared decoded (`X-Amz-%44ate` is `X-Amz-Date`).
+#[derive(Default)]
+struct PresignedParams<'a> {
+    algorithm: Option<&'a str>,
+    credential: Option<&'a str>,
+    signature: Option<&'a str>,
+    signed_headers: Option<&'a str>,
+    amz_date: Option<&'a str>,
+    expires: Option<&'a str>,
+    security_token: Option<&'a str>,
+}
+
+// === impl PresignedParams ===
+
+impl<'a> PresignedParams<'a> {
+    fn find(raw_query: &'a str) -> Self {
+        let mut params = PresignedParams::default();
+        for (key, value) in canonical::raw_pairs(raw_query) {
+            let key = canonical::decode_text(key);
+            let slot = match &*key {
+                X_AMZ_ALGORITHM => &mut params.algorithm,
+                X_AMZ_CREDENTIAL => &mut params.credential,
+                X_AMZ_SIGNATURE => &mut params.signature,
+                X_AMZ_SIGNED_HEADERS => &mut params.signed_headers,
+                X_AMZ_DATE_PARAM => &mut params.amz_date,
+                X_AMZ_EXPIRES => &mut params.expires,
+                X_AMZ_SECURITY_TOKEN_PARAM => &mut params.security_token,
+                _ => continue,
+            };
+            slot.get_or_insert(value);
+        }
+        params
     }
 }

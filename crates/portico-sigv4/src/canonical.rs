@@ -1,13 +1,17 @@
 //! The canonical request: the one string both sides hash, built from the request as received.
 //! Rules follow botocore and the SigV4 specification for services other than S3 (paths are
 //! normalised and encoded a second time).
+//!
+//! Every part is written into one `String` the caller provides; verification reuses one buffer
+//! per thread ([`with_buffer`]), so a request whose query is already percent-encoded the
+//! canonical way (what SDKs send) is canonicalised without allocating.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
-use http::HeaderMap;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_encode};
 
-use crate::{RequestParts, SignatureLocation, X_AMZ_SIGNATURE};
+use crate::{HeaderSource, RequestParts, SignatureLocation, X_AMZ_SIGNATURE};
 
 /// Everything but SigV4's unreserved characters `A-Za-z0-9-_.~` is percent-encoded.
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
@@ -19,11 +23,23 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 /// Paths keep their `/` separators.
 const PATH: &AsciiSet = &UNRESERVED.remove(b'/');
 
+/// Query parameters the allocation-free path sorts on the stack; longer queries take the
+/// general path.
+const MAX_STACK_PAIRS: usize = 32;
+
+/// A verification buffer that grew past this (a hostile request) is not kept for the next one.
+const MAX_KEPT_BUFFER_BYTES: usize = 64 * 1024;
+
+thread_local! {
+    /// The canonical request of the signature being verified on this thread.
+    static BUFFER: Cell<String> = const { Cell::new(String::new()) };
+}
+
 /// The canonical request for a header-signed request:
 /// `method \n uri \n query \n headers \n signed-headers \n payload-hash`, where `headers` holds
 /// one `name:value\n` line per signed header.
-pub fn canonical_request(
-    request: &RequestParts<'_>,
+pub fn canonical_request<H: HeaderSource + ?Sized>(
+    request: &RequestParts<'_, H>,
     signed_headers: &[String],
     payload_hash: &str,
 ) -> String {
@@ -40,28 +56,9 @@ pub fn canonical_request(
 /// slash survives), an empty path becomes `/`, and the result is percent-encoded again, so the
 /// `%3A` a client sent appears as `%253A`.
 pub fn canonical_uri(raw_path: &str) -> String {
-    if raw_path.is_empty() {
-        return "/".to_owned();
-    }
-    let mut segments: Vec<&str> = Vec::new();
-    for segment in raw_path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
-            _ => segments.push(segment),
-        }
-    }
-    let mut normalised = String::with_capacity(raw_path.len() + 1);
-    if raw_path.starts_with('/') {
-        normalised.push('/');
-    }
-    normalised.push_str(&segments.join("/"));
-    if raw_path.ends_with('/') && !segments.is_empty() {
-        normalised.push('/');
-    }
-    percent_encode(normalised.as_bytes(), PATH).to_string()
+    let mut canonical = String::with_capacity(raw_path.len() + 1);
+    write_uri(&mut canonical, raw_path);
+    canonical
 }
 
 /// The canonical query string of a raw query (without `?`): every `key=value` pair is
@@ -69,70 +66,84 @@ pub fn canonical_uri(raw_path: &str) -> String {
 /// then the pairs are sorted by key and value. A key without `=` gets an empty value. For
 /// presigned requests ([`SignatureLocation::Query`]) the `X-Amz-Signature` pair is left out.
 pub fn canonical_query_string(raw_query: Option<&str>, location: SignatureLocation) -> String {
-    let Some(raw_query) = raw_query else {
-        return String::new();
-    };
-    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = query_pairs(raw_query)
-        .filter(|(key, _)| {
-            !(location == SignatureLocation::Query && key.as_ref() == X_AMZ_SIGNATURE.as_bytes())
-        })
-        .map(|(key, value)| (reencode(key), reencode(value)))
-        .collect();
-    pairs.sort_unstable();
-    let mut canonical = String::with_capacity(raw_query.len());
-    for (index, (key, value)) in pairs.iter().enumerate() {
-        if index > 0 {
-            canonical.push('&');
-        }
-        canonical.push_str(key);
-        canonical.push('=');
-        canonical.push_str(value);
-    }
+    let mut canonical = String::with_capacity(raw_query.map_or(0, str::len));
+    write_query(&mut canonical, raw_query, location);
     canonical
 }
 
 /// One `name:value\n` line per signed header, in the order given: every value of the header
 /// joined with `,`, each trimmed with inner runs of whitespace collapsed to one space. A signed
 /// header the request lacks gets an empty value (the signature will then not match).
-pub fn canonical_headers(headers: &HeaderMap, signed_headers: &[String]) -> String {
+pub fn canonical_headers<H: HeaderSource + ?Sized>(
+    headers: &H,
+    signed_headers: &[String],
+) -> String {
     let mut canonical = String::new();
-    for name in signed_headers {
-        canonical.push_str(name);
-        canonical.push(':');
-        // A name that is not a valid header name (a client's typo) simply matches nothing.
-        for (index, value) in headers.get_all(name.as_str()).iter().enumerate() {
-            if index > 0 {
-                canonical.push(',');
-            }
-            let value = String::from_utf8_lossy(value.as_bytes());
-            for (word_index, word) in value.split_whitespace().enumerate() {
-                if word_index > 0 {
-                    canonical.push(' ');
-                }
-                canonical.push_str(word);
-            }
-        }
-        canonical.push('\n');
-    }
+    write_headers(
+        &mut canonical,
+        headers,
+        signed_headers.iter().map(String::as_str),
+    );
     canonical
 }
 
 /// The canonical request for a signature found at `location`.
-pub(crate) fn canonical_request_at(
-    request: &RequestParts<'_>,
+pub(crate) fn canonical_request_at<H: HeaderSource + ?Sized>(
+    request: &RequestParts<'_, H>,
     signed_headers: &[String],
     payload_hash: &str,
     location: SignatureLocation,
 ) -> String {
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        request.method,
-        canonical_uri(request.path),
-        canonical_query_string(request.query, location),
-        canonical_headers(request.headers, signed_headers),
-        signed_headers.join(";"),
-        payload_hash
-    )
+    let mut canonical = String::new();
+    write_request(
+        &mut canonical,
+        request,
+        signed_headers.iter().map(String::as_str),
+        payload_hash,
+        location,
+    );
+    canonical
+}
+
+/// Appends the canonical request for a signature found at `location` to `out`.
+pub(crate) fn write_request<'n, H: HeaderSource + ?Sized>(
+    out: &mut String,
+    request: &RequestParts<'_, H>,
+    signed_headers: impl Iterator<Item = &'n str> + Clone,
+    payload_hash: &str,
+    location: SignatureLocation,
+) {
+    out.push_str(request.method);
+    out.push('\n');
+    write_uri(out, request.path);
+    out.push('\n');
+    write_query(out, request.query, location);
+    out.push('\n');
+    write_headers(out, request.headers, signed_headers.clone());
+    out.push('\n');
+    for (index, name) in signed_headers.enumerate() {
+        if index > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
+    out.push('\n');
+    out.push_str(payload_hash);
+}
+
+/// Runs `f` with this thread's canonical-request buffer, emptied, so that verifying allocates
+/// nothing once the buffer has grown to the size of a typical request.
+pub(crate) fn with_buffer<R>(f: impl FnOnce(&mut String) -> R) -> R {
+    // Taking the buffer out (rather than borrowing it in place) cannot fail: a nested call
+    // would simply start with an empty buffer of its own.
+    let mut buffer = BUFFER.try_with(Cell::take).unwrap_or_default();
+    buffer.clear();
+    let result = f(&mut buffer);
+    if buffer.capacity() <= MAX_KEPT_BUFFER_BYTES {
+        // A thread that is exiting keeps nothing.
+        let _ = BUFFER.try_with(|cell| cell.set(buffer));
+    }
+    result
 }
 
 /// The `key=value` pairs of a raw query string, percent-decoded to bytes; empty pairs
@@ -141,19 +152,381 @@ pub(crate) fn canonical_request_at(
 pub(crate) fn query_pairs(
     raw_query: &str,
 ) -> impl Iterator<Item = (Cow<'_, [u8]>, Cow<'_, [u8]>)> + '_ {
-    raw_query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(key), decode(value))
-        })
+    raw_pairs(raw_query).map(|(key, value)| (decode(key), decode(value)))
+}
+
+/// The raw `key=value` pairs of a query string, still percent-encoded; empty pairs are skipped
+/// and a key without `=` gets an empty value.
+pub(crate) fn raw_pairs(raw_query: &str) -> impl Iterator<Item = (&str, &str)> + '_ {
+    let mut rest = raw_query;
+    std::iter::from_fn(move || {
+        while !rest.is_empty() {
+            // One pass finds both the end of the pair and its first `=`.
+            let mut equals = None;
+            let mut end = rest.len();
+            for (index, byte) in rest.bytes().enumerate() {
+                if byte == b'&' {
+                    end = index;
+                    break;
+                }
+                if byte == b'=' && equals.is_none() {
+                    equals = Some(index);
+                }
+            }
+            // `&` and `=` are ASCII, so these are character boundaries.
+            let pair = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or_default();
+            if !pair.is_empty() {
+                return Some(match equals {
+                    Some(at) => (&pair[..at], &pair[at + 1..]),
+                    None => (pair, ""),
+                });
+            }
+        }
+        None
+    })
+}
+
+/// `text.split(separator)` for an ASCII separator, scanning bytes: the pieces of SigV4's short
+/// texts are found faster than through `str`'s general pattern search.
+pub(crate) fn split_byte(text: &str, separator: u8) -> SplitByte<'_> {
+    SplitByte {
+        rest: Some(text),
+        separator,
+    }
+}
+
+/// `text.split_once(separator)` for an ASCII separator.
+pub(crate) fn split_once_byte(text: &str, separator: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|byte| byte == separator)?;
+    // An ASCII separator sits on character boundaries.
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// The text of a header value: borrowed when it is UTF-8 (checked the fast way), else with
+/// replacement characters.
+pub(crate) fn text_of(value: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(value) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(value),
+    }
+}
+
+/// The iterator of [`split_byte`].
+#[derive(Clone)]
+pub(crate) struct SplitByte<'t> {
+    rest: Option<&'t str>,
+    separator: u8,
+}
+
+// === impl SplitByte ===
+
+impl<'t> Iterator for SplitByte<'t> {
+    type Item = &'t str;
+
+    fn next(&mut self) -> Option<&'t str> {
+        let text = self.rest?;
+        match split_once_byte(text, self.separator) {
+            Some((piece, rest)) => {
+                self.rest = Some(rest);
+                Some(piece)
+            }
+            None => {
+                self.rest = None;
+                Some(text)
+            }
+        }
+    }
+}
+
+/// A raw query component percent-decoded to text (invalid UTF-8 replaced); borrows when there
+/// is no escape.
+pub(crate) fn decode_text(raw: &str) -> Cow<'_, str> {
+    if raw.as_bytes().contains(&b'%') {
+        percent_decode_str(raw).decode_utf8_lossy()
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// Splits a raw query component at `separator` and at its escape (`%2F` or `%2f` for `/`), so
+/// that each piece can be decoded on its own: the pieces are those of the decoded text split at
+/// `separator`.
+pub(crate) fn split_escaped(raw: &str, separator: u8) -> impl Iterator<Item = &str> + '_ {
+    let mut rest = Some(raw);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        let bytes = current.as_bytes();
+        for (index, &byte) in bytes.iter().enumerate() {
+            let width = if byte == separator {
+                1
+            } else if byte == b'%' && escaped_byte(&bytes[index + 1..]) == Some(separator) {
+                3
+            } else {
+                continue;
+            };
+            // Both the separator and `%` are ASCII, so these are character boundaries.
+            rest = Some(&current[index + width..]);
+            return Some(&current[..index]);
+        }
+        rest = None;
+        Some(current)
+    })
 }
 
 /// Percent-encodes with SigV4's unreserved set (a space becomes `%20`); borrows when
 /// nothing needs escaping.
 pub(crate) fn encode(bytes: &[u8]) -> Cow<'_, str> {
     percent_encode(bytes, UNRESERVED).into()
+}
+
+fn write_uri(out: &mut String, raw_path: &str) {
+    if raw_path.is_empty() {
+        out.push('/');
+        return;
+    }
+    // Segments are encoded as they are written; `..` takes the last one back off. Encoded
+    // segments never hold a `/`, so the last `/` written separates the last segment.
+    let start = out.len();
+    if raw_path.starts_with('/') {
+        out.push('/');
+    }
+    let first_segment_at = out.len();
+    let mut segments = 0_usize;
+    for segment in split_byte(raw_path, b'/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                if segments > 0 {
+                    segments -= 1;
+                    let end = if segments == 0 {
+                        first_segment_at
+                    } else {
+                        out[start..]
+                            .rfind('/')
+                            .map_or(first_segment_at, |at| start + at)
+                    };
+                    out.truncate(end);
+                }
+            }
+            _ => {
+                if segments > 0 {
+                    out.push('/');
+                }
+                out.extend(percent_encode(segment.as_bytes(), PATH));
+                segments += 1;
+            }
+        }
+    }
+    if raw_path.ends_with('/') && segments > 0 {
+        out.push('/');
+    }
+}
+
+fn write_query(out: &mut String, raw_query: Option<&str>, location: SignatureLocation) {
+    let Some(raw_query) = raw_query else {
+        return;
+    };
+    // Fast path: when every key and value is already encoded the canonical way (what SDKs
+    // send), the canonical pairs are the raw ones and only need sorting, on the stack. One pass
+    // over the bytes splits the pairs and checks the encoding; the first byte that would change
+    // sends the query down the general path.
+    let bytes = raw_query.as_bytes();
+    let mut pairs = [("", ""); MAX_STACK_PAIRS];
+    let mut count = 0;
+    let mut start = 0;
+    let mut equals = None;
+    let mut index = 0;
+    loop {
+        // Runs of unreserved bytes, most of a query, cost one table lookup each.
+        while bytes
+            .get(index)
+            .is_some_and(|&byte| QUERY_BYTES[usize::from(byte)] == UNRESERVED_BYTE)
+        {
+            index += 1;
+        }
+        match bytes.get(index).map(|&byte| QUERY_BYTES[usize::from(byte)]) {
+            None | Some(b'&') => {
+                // `&` and `=` are ASCII, so these are character boundaries.
+                let (key, value) = match equals {
+                    Some(at) => (&raw_query[start..at], &raw_query[at + 1..index]),
+                    None => (&raw_query[start..index], ""),
+                };
+                // A canonically encoded key is `X-Amz-Signature` exactly when it decodes to it.
+                let is_signature = location == SignatureLocation::Query && key == X_AMZ_SIGNATURE;
+                if index > start && !is_signature {
+                    let Some(slot) = pairs.get_mut(count) else {
+                        return write_query_decoded(out, raw_query, location);
+                    };
+                    *slot = (key, value);
+                    count += 1;
+                }
+                if index == bytes.len() {
+                    break;
+                }
+                index += 1;
+                start = index;
+                equals = None;
+            }
+            Some(b'=') if equals.is_none() => {
+                equals = Some(index);
+                index += 1;
+            }
+            Some(b'%') => match bytes.get(index + 1..index + 3) {
+                Some(&[high, low]) if is_canonical_escape(high, low) => index += 3,
+                _ => return write_query_decoded(out, raw_query, location),
+            },
+            Some(_) => return write_query_decoded(out, raw_query, location),
+        }
+    }
+    let pairs = &mut pairs[..count];
+    pairs.sort_unstable();
+    write_pairs(out, pairs.iter().map(|(key, value)| (*key, *value)));
+}
+
+/// The general path: decode, encode again and sort in allocated pairs.
+fn write_query_decoded(out: &mut String, raw_query: &str, location: SignatureLocation) {
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = query_pairs(raw_query)
+        .filter(|(key, _)| {
+            !(location == SignatureLocation::Query && key.as_ref() == X_AMZ_SIGNATURE.as_bytes())
+        })
+        .map(|(key, value)| (reencode(key), reencode(value)))
+        .collect();
+    pairs.sort_unstable();
+    write_pairs(out, pairs.iter().map(|(key, value)| (&**key, &**value)));
+}
+
+fn write_pairs<'p>(out: &mut String, pairs: impl Iterator<Item = (&'p str, &'p str)>) {
+    for (index, (key, value)) in pairs.enumerate() {
+        if index > 0 {
+            out.push('&');
+        }
+        out.push_str(key);
+        out.push('=');
+        out.push_str(value);
+    }
+}
+
+/// Whether decoding `raw` and encoding it again gives `raw` back: only unreserved characters
+/// and uppercase `%XX` escapes of bytes that must be escaped.
+#[cfg(test)]
+fn is_canonically_encoded(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'%' => match bytes.get(index + 1..index + 3) {
+                Some(&[high, low]) if is_canonical_escape(high, low) => index += 3,
+                _ => return false,
+            },
+            byte if is_unreserved(byte) => index += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Whether `%` followed by `high` and `low` is how SigV4 encodes a byte: uppercase hex of a
+/// byte that is not unreserved.
+fn is_canonical_escape(high: u8, low: u8) -> bool {
+    let is_uppercase_hex = |digit: u8| matches!(digit, b'0'..=b'9' | b'A'..=b'F');
+    is_uppercase_hex(high)
+        && is_uppercase_hex(low)
+        && escaped_byte(&[high, low]).is_some_and(|byte| !is_unreserved(byte))
+}
+
+fn is_unreserved(byte: u8) -> bool {
+    QUERY_BYTES[usize::from(byte)] == UNRESERVED_BYTE
+}
+
+/// What a byte of a raw query is: one of SigV4's unreserved `A-Za-z0-9-_.~`, a separator
+/// (`&`, `=`), an escape (`%`) or anything else.
+const QUERY_BYTES: [u8; 256] = {
+    let mut table = [OTHER_BYTE; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = match byte as u8 {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => UNRESERVED_BYTE,
+            value @ (b'&' | b'=' | b'%') => value,
+            _ => OTHER_BYTE,
+        };
+        byte += 1;
+    }
+    table
+};
+const UNRESERVED_BYTE: u8 = 0;
+const OTHER_BYTE: u8 = 1;
+
+/// The byte a `%XX` escape stands for, given the bytes after `%` (hex digits of either case).
+fn escaped_byte(after_percent: &[u8]) -> Option<u8> {
+    let hex = |digit: u8| char::from(digit).to_digit(16);
+    match after_percent {
+        [high, low, ..] => {
+            let value = hex(*high)? * 16 + hex(*low)?;
+            u8::try_from(value).ok()
+        }
+        _ => None,
+    }
+}
+
+fn write_headers<'n, H: HeaderSource + ?Sized>(
+    out: &mut String,
+    headers: &H,
+    signed_headers: impl Iterator<Item = &'n str>,
+) {
+    for name in signed_headers {
+        out.push_str(name);
+        out.push(':');
+        for (index, value) in headers.values(name).enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            write_collapsed(out, &text_of(value));
+        }
+        out.push('\n');
+    }
+}
+
+/// Writes `value` trimmed, with every inner run of whitespace collapsed to one space.
+fn write_collapsed(out: &mut String, value: &str) {
+    if value.is_ascii() {
+        // Scanning bytes for the ASCII whitespace `char::is_whitespace` knows (tab, line
+        // feed, vertical tab, form feed, carriage return, space).
+        let is_space = |byte: &u8| matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+        let bytes = value.as_bytes();
+        let is_collapsed = !bytes.first().is_some_and(is_space)
+            && !bytes.last().is_some_and(is_space)
+            && !bytes
+                .windows(2)
+                .any(|pair| is_space(&pair[1]) && (pair[1] != b' ' || is_space(&pair[0])));
+        if is_collapsed {
+            // Most values: words separated by single spaces already.
+            out.push_str(value);
+            return;
+        }
+        let mut rest = value;
+        let mut first = true;
+        loop {
+            rest = &rest[rest.bytes().take_while(is_space).count()..];
+            if rest.is_empty() {
+                return;
+            }
+            let word_len = rest.bytes().take_while(|byte| !is_space(byte)).count();
+            if !first {
+                out.push(' ');
+            }
+            // ASCII text: every index is a character boundary.
+            out.push_str(&rest[..word_len]);
+            rest = &rest[word_len..];
+            first = false;
+        }
+    }
+    for (index, word) in value.split_whitespace().enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 /// Encodes a decoded query part again, borrowing from the raw query when it can.
@@ -173,3 +546,6 @@ fn decode(text: &str) -> Cow<'_, [u8]> {
         Cow::Borrowed(text.as_bytes())
     }
 }
+
+#[cfg(test)]
+mod tests;

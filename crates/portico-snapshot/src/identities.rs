@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
 use portico_policy::{ConditionKeys, Decision, Policy, Principal, RequestContext, evaluate};
-use portico_sigv4::{Authorization, SigningKey};
+use portico_sigv4::SigningKey;
 
 use crate::access::KeyNeeds;
 
@@ -142,9 +142,13 @@ impl Identity {
     }
 
     /// The signing key for `authorization`'s scope, derived once per scope and kept.
-    pub fn signing_key(&self, authorization: &Authorization) -> Arc<SigningKey> {
+    pub fn signing_key<A: portico_sigv4::AsAuthorizationRef + ?Sized>(
+        &self,
+        authorization: &A,
+    ) -> Arc<SigningKey> {
+        let authorization = authorization.as_authorization_ref();
         if let Some(key) = self.signing_key.load_full()
-            && key.is_for(authorization)
+            && key.is_for(&authorization)
         {
             return key;
         }

@@ -25,7 +25,6 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use http::{HeaderMap, HeaderName, HeaderValue};
 use portico_policy::{Cidr, ConditionKeys, Decision, Policy, Principal, RequestContext};
 use portico_sigv4::{RequestParts, Sigv4Error};
 use portico_snapshot::access::KeyNeeds;
@@ -340,14 +339,16 @@ async fn authenticate(
     client: &mut Client<'_>,
 ) -> Result<Arc<Identity>, Reject> {
     let head = request.head;
-    let headers = header_map(head);
+    // The verifier reads the header lines where the head keeps them: no header map is built,
+    // and the signature is parsed borrowing from the request.
+    let lines: smallvec::SmallVec<[(&str, &[u8]); 16]> = head.headers().collect();
     let parts = RequestParts {
         method: head.method.as_str(),
         path: head.path(),
         query: head.query(),
-        headers: &headers,
+        headers: &lines[..],
     };
-    let authorization = portico_sigv4::parse(&parts)
+    let authorization = portico_sigv4::parse_borrowed(&parts)
         .map_err(|err| sigv4_reject(&err))?
         .ok_or_else(|| Reject::new(GatewayResponseType::MissingAuthenticationToken))?;
     portico_sigv4::check_scope(&authorization, "execute-api").map_err(|err| sigv4_reject(&err))?;
@@ -362,10 +363,12 @@ async fn authenticate(
                 .with_message("The security token included in the request is invalid.")
                 .with_error_type("UnrecognizedClientException")
         })?;
+    let body_hash;
     let payload_hash = if matches!(head.framing, Framing::Empty | Framing::Length(0)) {
-        portico_sigv4::EMPTY_PAYLOAD_SHA256.to_owned()
+        portico_sigv4::EMPTY_PAYLOAD_SHA256
     } else {
-        portico_sigv4::sha256_hex(&client.whole_body().await?)
+        body_hash = portico_sigv4::sha256_hex(&client.whole_body().await?);
+        &body_hash
     };
     let now = request
         .now
@@ -373,30 +376,10 @@ async fn authenticate(
         .map_or(0, |elapsed| {
             i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
         });
-    portico_sigv4::verify_with_key(
-        &parts,
-        &authorization,
-        &identity.signing_key(&authorization),
-        &payload_hash,
-        now,
-    )
-    .map_err(|err| sigv4_reject(&err))?;
+    let key = identity.signing_key(&authorization);
+    portico_sigv4::verify_with_key(&parts, &authorization, &key, payload_hash, now)
+        .map_err(|err| sigv4_reject(&err))?;
     Ok(identity)
-}
-
-/// The request headers as the verifier reads them (only for signed methods: the hot path
-/// never builds a header map).
-fn header_map(head: &RequestHead) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    for (name, value) in head.headers() {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_bytes(value),
-        ) {
-            headers.append(name, value);
-        }
-    }
-    headers
 }
 
 fn sigv4_reject(err: &Sigv4Error) -> Reject {
