@@ -9,7 +9,9 @@ use portico_model::function::{CreateAliasInput, LambdaError, UpdateAliasInput};
 use serde_json::json;
 
 use super::functions::page;
-use super::{Result, arn_of, authorize, function_ref, json_body, load, update, with_stamp};
+use super::{
+    Result, arn_of, authorize, authorized_ref, function_ref, json_body, load, update, with_stamp,
+};
 use crate::ControlPlane;
 use crate::auth::Caller;
 use crate::wire::{QueryParams, empty_response, json_response};
@@ -104,8 +106,7 @@ pub(crate) async fn list_aliases(
     uri: Uri,
 ) -> Result<Response> {
     let query = QueryParams::parse(uri.query());
-    let reference = function_ref(&name, None)?;
-    authorize(&caller, "ListAliases", &arn_of(&reference.name, None))?;
+    let reference = authorized_ref(&caller, "ListAliases", &name, None)?;
     let function = load(&control_plane, &reference.name).await?.value;
     let aliases: Vec<_> = function
         .aliases

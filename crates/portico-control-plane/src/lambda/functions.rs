@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{
-    LambdaApiError, Result, arn_of, authorize, commit, function_ref, host, json_body, load, update,
-    with_stamp,
+    LambdaApiError, Result, arn_of, authorize, authorized_ref, commit, host, json_body, load,
+    update, with_stamp,
 };
 use crate::ControlPlane;
 use crate::auth::Caller;
@@ -104,12 +104,7 @@ pub(crate) async fn get_function(
     uri: Uri,
 ) -> Result<Response> {
     let query = QueryParams::parse(uri.query());
-    let reference = function_ref(&name, query.get("Qualifier"))?;
-    authorize(
-        &caller,
-        "GetFunction",
-        &arn_of(&reference.name, reference.qualifier.as_deref()),
-    )?;
+    let reference = authorized_ref(&caller, "GetFunction", &name, query.get("Qualifier"))?;
     let function = load(&control_plane, &reference.name).await?.value;
     let version = configuration(&function, reference.qualifier.as_deref())?;
     let host_header = headers
@@ -150,11 +145,11 @@ pub(crate) async fn get_function_configuration(
     uri: Uri,
 ) -> Result<Response> {
     let query = QueryParams::parse(uri.query());
-    let reference = function_ref(&name, query.get("Qualifier"))?;
-    authorize(
+    let reference = authorized_ref(
         &caller,
         "GetFunctionConfiguration",
-        &arn_of(&reference.name, reference.qualifier.as_deref()),
+        &name,
+        query.get("Qualifier"),
     )?;
     let function = load(&control_plane, &reference.name).await?.value;
     let version = configuration(&function, reference.qualifier.as_deref())?;
@@ -211,12 +206,7 @@ pub(crate) async fn delete_function(
     uri: Uri,
 ) -> Result<Response> {
     let query = QueryParams::parse(uri.query());
-    let reference = function_ref(&name, query.get("Qualifier"))?;
-    authorize(
-        &caller,
-        "DeleteFunction",
-        &arn_of(&reference.name, reference.qualifier.as_deref()),
-    )?;
+    let reference = authorized_ref(&caller, "DeleteFunction", &name, query.get("Qualifier"))?;
     if let Some(qualifier) = reference.qualifier.as_deref() {
         update(&control_plane, &reference.name, |function| {
             Ok(function.delete_version(qualifier)?)
@@ -247,12 +237,7 @@ pub(crate) async fn update_function_code(
     body: Bytes,
 ) -> Result<Response> {
     let request: UpdateCodeRequest = json_body(&body)?;
-    let reference = function_ref(&name, None)?;
-    authorize(
-        &caller,
-        "UpdateFunctionCode",
-        &arn_of(&reference.name, None),
-    )?;
+    let reference = authorized_ref(&caller, "UpdateFunctionCode", &name, None)?;
     let zip = zip_file(request.code)?;
     let info = code::inspect(&zip)
         .map_err(|err| LambdaApiError::from(LambdaError::InvalidParameterValue(err.to_string())))?;
@@ -294,12 +279,7 @@ pub(crate) async fn update_function_configuration(
     body: Bytes,
 ) -> Result<Response> {
     let input: UpdateConfigurationInput = json_body(&body)?;
-    let reference = function_ref(&name, None)?;
-    authorize(
-        &caller,
-        "UpdateFunctionConfiguration",
-        &arn_of(&reference.name, None),
-    )?;
+    let reference = authorized_ref(&caller, "UpdateFunctionConfiguration", &name, None)?;
     let updated = update(&control_plane, &reference.name, |function| {
         with_stamp(|stamp| function.update_configuration(input.clone(), stamp))?;
         Ok(function.latest.configuration.clone())

@@ -156,6 +156,23 @@ fn function_ref(name: &str, qualifier: Option<&str>) -> Result<FunctionRef> {
     Ok(parse_function_ref(name, qualifier, portico_model::REGION)?)
 }
 
+/// Parses a `FunctionName` (with `Qualifier`) and checks that the caller may perform
+/// `lambda:{action}` on the function's ARN as named.
+fn authorized_ref(
+    caller: &Caller,
+    action: &str,
+    name: &str,
+    qualifier: Option<&str>,
+) -> Result<FunctionRef> {
+    let reference = function_ref(name, qualifier)?;
+    authorize(
+        caller,
+        action,
+        &arn_of(&reference.name, reference.qualifier.as_deref()),
+    )?;
+    Ok(reference)
+}
+
 /// The unqualified ARN of a function name.
 fn arn_of(name: &str, qualifier: Option<&str>) -> String {
     portico_model::function::function_arn(portico_model::REGION, name, qualifier)

@@ -16,7 +16,7 @@ use portico_store::typed;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Result, arn_of, authorize, function_ref, json_body, load, update};
+use super::{Result, arn_of, authorize, authorized_ref, function_ref, json_body, load, update};
 use crate::ControlPlane;
 use crate::auth::Caller;
 use crate::wire::{QueryParams, empty_response, json_response, new_request_id};
@@ -58,12 +58,7 @@ pub(crate) async fn remove_permission(
     uri: Uri,
 ) -> Result<Response> {
     let query = QueryParams::parse(uri.query());
-    let reference = function_ref(&name, query.get("Qualifier"))?;
-    authorize(
-        &caller,
-        "RemovePermission",
-        &arn_of(&reference.name, reference.qualifier.as_deref()),
-    )?;
+    let reference = authorized_ref(&caller, "RemovePermission", &name, query.get("Qualifier"))?;
     update(&control_plane, &reference.name, |function| {
         Ok(function.remove_permission(&sid, new_request_id())?)
     })
@@ -79,12 +74,7 @@ pub(crate) async fn get_policy(
     uri: Uri,
 ) -> Result<Response> {
     let query = QueryParams::parse(uri.query());
-    let reference = function_ref(&name, query.get("Qualifier"))?;
-    authorize(
-        &caller,
-        "GetPolicy",
-        &arn_of(&reference.name, reference.qualifier.as_deref()),
-    )?;
+    let reference = authorized_ref(&caller, "GetPolicy", &name, query.get("Qualifier"))?;
     let function = load(&control_plane, &reference.name).await?.value;
     let policy = function.policy().ok_or_else(|| {
         LambdaError::ResourceNotFound("The resource you requested does not exist.".into())
@@ -110,12 +100,7 @@ pub(crate) async fn put_function_concurrency(
     body: Bytes,
 ) -> Result<Response> {
     let request: ConcurrencyRequest = json_body(&body)?;
-    let reference = function_ref(&name, None)?;
-    authorize(
-        &caller,
-        "PutFunctionConcurrency",
-        &arn_of(&reference.name, None),
-    )?;
+    let reference = authorized_ref(&caller, "PutFunctionConcurrency", &name, None)?;
     let reserved = request.reserved_concurrent_executions.ok_or_else(|| {
         LambdaError::constraint(
             "reservedConcurrentExecutions",
@@ -154,12 +139,7 @@ pub(crate) async fn get_function_concurrency(
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
 ) -> Result<Response> {
-    let reference = function_ref(&name, None)?;
-    authorize(
-        &caller,
-        "GetFunctionConcurrency",
-        &arn_of(&reference.name, None),
-    )?;
+    let reference = authorized_ref(&caller, "GetFunctionConcurrency", &name, None)?;
     let function = load(&control_plane, &reference.name).await?.value;
     let body = match function.reserved_concurrency {
         Some(reserved) => json!({ "ReservedConcurrentExecutions": reserved }),
@@ -174,12 +154,7 @@ pub(crate) async fn delete_function_concurrency(
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
 ) -> Result<Response> {
-    let reference = function_ref(&name, None)?;
-    authorize(
-        &caller,
-        "DeleteFunctionConcurrency",
-        &arn_of(&reference.name, None),
-    )?;
+    let reference = authorized_ref(&caller, "DeleteFunctionConcurrency", &name, None)?;
     update(&control_plane, &reference.name, |function| {
         function.reserved_concurrency = None;
         Ok(())

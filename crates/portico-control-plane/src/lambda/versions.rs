@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::functions::page;
-use super::{Result, arn_of, authorize, function_ref, json_body, load, update, with_stamp};
+use super::{Result, authorized_ref, json_body, load, update, with_stamp};
 use crate::ControlPlane;
 use crate::auth::Caller;
 use crate::wire::{QueryParams, json_response};
@@ -30,8 +30,7 @@ pub(crate) async fn publish_version(
     body: Bytes,
 ) -> Result<Response> {
     let request: PublishVersionRequest = json_body(&body)?;
-    let reference = function_ref(&name, None)?;
-    authorize(&caller, "PublishVersion", &arn_of(&reference.name, None))?;
+    let reference = authorized_ref(&caller, "PublishVersion", &name, None)?;
     let published = update(&control_plane, &reference.name, |function| {
         Ok(with_stamp(|stamp| {
             function.publish_version(
@@ -54,12 +53,7 @@ pub(crate) async fn list_versions_by_function(
     uri: Uri,
 ) -> Result<Response> {
     let query = QueryParams::parse(uri.query());
-    let reference = function_ref(&name, None)?;
-    authorize(
-        &caller,
-        "ListVersionsByFunction",
-        &arn_of(&reference.name, None),
-    )?;
+    let reference = authorized_ref(&caller, "ListVersionsByFunction", &name, None)?;
     let function = load(&control_plane, &reference.name).await?.value;
     let mut latest = function.latest.configuration;
     // Listed with its qualified ARN so that it can serve as a marker like the others.
