@@ -37,7 +37,8 @@ pub(crate) fn trace_id() -> String {
 
 /// The log stream name of one worker, as Lambda forms it: `2024/05/01/[$LATEST]{32 hex}`.
 pub(crate) fn log_stream_name(version: &str) -> String {
-    let (year, month, day) = civil_date(epoch_seconds() / 86_400);
+    let days = i64::try_from(epoch_seconds() / 86_400).unwrap_or(0);
+    let (year, month, day) = portico_limits::quota::civil_from_days(days);
     format!(
         "{year:04}/{month:02}/{day:02}/[{version}]{}",
         short_random()
@@ -64,25 +65,6 @@ fn epoch_seconds() -> u64 {
     epoch_millis() / 1000
 }
 
-/// Gregorian (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_date(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,12 +78,6 @@ mod tests {
         assert_ne!(id, request_id());
     }
 
-    #[test]
-    fn civil_date_matches_known_days() {
-        assert_eq!(civil_date(0), (1970, 1, 1));
-        assert_eq!(civil_date(19_723), (2024, 1, 1));
-        assert_eq!(civil_date(19_782), (2024, 2, 29));
-    }
 
     #[test]
     fn log_stream_names_carry_the_version() {
