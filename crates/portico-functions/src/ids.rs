@@ -78,7 +78,6 @@ mod tests {
         assert_ne!(id, request_id());
     }
 
-
     #[test]
     fn log_stream_names_carry_the_version() {
         let name = log_stream_name("$LATEST");
