@@ -34,7 +34,7 @@ pub fn run(data: &[u8]) {
                 resource: "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets",
                 keys: &keys,
             };
-            let _ = evaluate(&[&policy], &ctx);
+            let _ = evaluate([&policy], &ctx);
         }
     }
 }

@@ -20,7 +20,10 @@ pub enum Decision {
 }
 
 /// Evaluates all `policies` together: explicit deny beats allow beats implicit deny.
-pub fn evaluate(policies: &[&Policy], ctx: &RequestContext<'_>) -> Decision {
+pub fn evaluate<'p>(
+    policies: impl IntoIterator<Item = &'p Policy>,
+    ctx: &RequestContext<'_>,
+) -> Decision {
     let mut decision = Decision::ImplicitDeny;
     for policy in policies {
         match policy.decide(ctx) {

@@ -25,7 +25,7 @@
 //!     resource: "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets",
 //!     keys: &keys,
 //! };
-//! assert_eq!(evaluate(&[&policy], &ctx), Decision::Allow);
+//! assert_eq!(evaluate([&policy], &ctx), Decision::Allow);
 //! # Ok::<(), portico_policy::PolicyError>(())
 //! ```
 

@@ -3,7 +3,8 @@
 //!
 //! Matching is the classic greedy glob with one backtrack point, walking the pattern and the text
 //! in place: it never allocates, and variables are looked up in the condition keys as they are
-//! reached.
+//! reached. Patterns made only of literals and `*` (nearly every action and resource) take a
+//! faster road: a prefix, a suffix and a left-to-right search for the pieces between stars.
 
 use crate::context::ConditionKeys;
 
@@ -35,6 +36,8 @@ pub(crate) struct Pattern {
     tokens: Vec<Token>,
     case: Case,
     has_variables: bool,
+    /// Only literals and stars, and (when case-insensitive) ASCII literals.
+    stars_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -107,10 +110,16 @@ impl Pattern {
         let has_variables = tokens
             .iter()
             .any(|token| matches!(token, Token::Variable { .. }));
+        let stars_only = tokens.iter().all(|token| match token {
+            Token::Star => true,
+            Token::Literal(text) => case == Case::Sensitive || text.is_ascii(),
+            Token::One | Token::Variable { .. } => false,
+        });
         Pattern {
             tokens,
             case,
             has_variables,
+            stars_only,
         }
     }
 
@@ -131,6 +140,9 @@ impl Pattern {
             })
         {
             return false;
+        }
+        if self.stars_only && (self.case == Case::Sensitive || text.is_ascii()) {
+            return self.matches_pieces(text.as_bytes());
         }
         let mut position: Position = (0, 0);
         let mut offset = 0;
@@ -170,6 +182,58 @@ impl Pattern {
         }
     }
 
+    /// Literals between stars: the first is a prefix unless a star leads, the last a suffix
+    /// unless a star ends, and the ones between are found leftmost, in order (leftmost is
+    /// never worse for what follows). Bytes compare exactly for case-sensitive patterns (UTF-8
+    /// keeps character boundaries) and ASCII-insensitively for ASCII pattern and text.
+    fn matches_pieces(&self, text: &[u8]) -> bool {
+        let same = |a: &[u8], b: &[u8]| match self.case {
+            Case::Sensitive => a == b,
+            Case::Insensitive => a.eq_ignore_ascii_case(b),
+        };
+        let mut tokens = &self.tokens[..];
+        let mut rest = text;
+        match tokens {
+            [] => return rest.is_empty(),
+            [Token::Literal(only)] => return same(only.as_bytes(), rest),
+            _ => {}
+        }
+        if let Some((first, after)) = tokens.split_first()
+            && let Some(prefix) = literal(first)
+        {
+            let Some(head) = rest.get(..prefix.len()) else {
+                return false;
+            };
+            if !same(prefix, head) {
+                return false;
+            }
+            rest = &rest[prefix.len()..];
+            tokens = after;
+        }
+        if let Some((last, before)) = tokens.split_last()
+            && let Some(suffix) = literal(last)
+        {
+            let Some(split) = rest.len().checked_sub(suffix.len()) else {
+                return false;
+            };
+            if !same(suffix, &rest[split..]) {
+                return false;
+            }
+            rest = &rest[..split];
+            tokens = before;
+        }
+        for piece in tokens.iter().filter_map(literal) {
+            let found = rest
+                .windows(piece.len())
+                .position(|window| same(piece, window));
+            match found {
+                Some(at) => rest = &rest[at + piece.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+
     fn step(&self, (mut index, mut offset): Position, keys: &ConditionKeys) -> Element {
         loop {
             let Some(token) = self.tokens.get(index) else {
@@ -196,6 +260,13 @@ impl Pattern {
             || (self.case == Case::Insensitive
                 && (expected.eq_ignore_ascii_case(&actual)
                     || expected.to_lowercase().eq(actual.to_lowercase())))
+    }
+}
+
+fn literal(token: &Token) -> Option<&[u8]> {
+    match token {
+        Token::Literal(text) => Some(text.as_bytes()),
+        _ => None,
     }
 }
 
@@ -287,6 +358,42 @@ mod tests {
             let text_chars: Vec<char> = text.chars().collect();
             proptest::prop_assert_eq!(compiled.matches(&text, &keys), naive(&pattern_chars, &text_chars));
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn star_patterns_agree_with_the_naive_matcher(pattern in "[ab*]{0,8}", text in "[ab]{0,12}") {
+            let keys = ConditionKeys::default();
+            let compiled = Pattern::compile(&pattern, Case::Sensitive, Wildcards::Glob, Variables::Literal);
+            proptest::prop_assert!(compiled.stars_only);
+            let pattern_chars: Vec<char> = pattern.chars().collect();
+            let text_chars: Vec<char> = text.chars().collect();
+            proptest::prop_assert_eq!(compiled.matches(&text, &keys), naive(&pattern_chars, &text_chars));
+        }
+
+        #[test]
+        fn insensitive_star_patterns_fold_ascii_case(pattern in "[aAb*]{0,8}", text in "[aAbB]{0,12}") {
+            let keys = ConditionKeys::default();
+            let compiled = Pattern::compile(&pattern, Case::Insensitive, Wildcards::Glob, Variables::Literal);
+            let pattern_chars: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
+            let text_chars: Vec<char> = text.to_ascii_lowercase().chars().collect();
+            proptest::prop_assert_eq!(compiled.matches(&text, &keys), naive(&pattern_chars, &text_chars));
+        }
+    }
+
+    #[test]
+    fn star_patterns_keep_utf8_and_unicode_case_rules() {
+        check("arn:*:ä*", "arn:x:äö", true);
+        check("*ö", "äö", true);
+        check("", "", true);
+        check("", "x", false);
+        check("a*a", "a", false);
+        let keys = ConditionKeys::default();
+        // Non-ASCII text under a case-insensitive pattern takes the general road, which
+        // folds Unicode case: the Kelvin sign lowercases to `k`.
+        let p = Pattern::compile("*k", Case::Insensitive, Wildcards::Glob, Variables::Literal);
+        assert!(p.matches("x\u{212A}", &keys));
+        assert!(p.matches("XK", &keys));
     }
 
     #[test]

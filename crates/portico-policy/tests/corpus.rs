@@ -49,7 +49,7 @@ fn decide(policies: &[&Policy], request: &Request<'_>) -> Decision {
         resource: request.resource,
         keys: &keys,
     };
-    evaluate(policies, &ctx)
+    evaluate(policies.iter().copied(), &ctx)
 }
 
 /// Identity policy with one statement `statement` (a JSON object body), checked against cases.

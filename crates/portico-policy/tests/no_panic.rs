@@ -66,7 +66,7 @@ fn exercise(text: &str) {
                 resource: "arn:aws:s3:::b/alice/k",
                 keys: &keys,
             };
-            let _ = evaluate(&[&policy], &ctx);
+            let _ = evaluate([&policy], &ctx);
         }
     }
 }

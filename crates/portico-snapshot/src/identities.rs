@@ -207,9 +207,8 @@ impl Identity {
         if self.is_root() {
             return Decision::Allow;
         }
-        let policies: Vec<&Policy> = self.policies.iter().map(Arc::as_ref).collect();
         evaluate(
-            &policies,
+            self.policies.iter().map(Arc::as_ref),
             &RequestContext {
                 principal: self.principal(),
                 action,

@@ -85,7 +85,7 @@ const INLINE_HEADERS: usize = 16;
 pub struct RequestHead {
     bytes: Bytes,
     pub method: http::Method,
-    target: Range<usize>,
+    target: TargetParts,
     pub version: Version,
     headers: SmallVec<[HeaderLine; INLINE_HEADERS]>,
     pub framing: Framing,
@@ -93,6 +93,15 @@ pub struct RequestHead {
     pub keep_alive: bool,
     /// `Expect: 100-continue`.
     pub expect_continue: bool,
+}
+
+/// Where the request target, its path and its query lie in the head's bytes, found once
+/// at parse time: every stage asks for the path, and a presigned query is long.
+#[derive(Debug, Clone)]
+struct TargetParts {
+    whole: Range<usize>,
+    path: Range<usize>,
+    query: Option<Range<usize>>,
 }
 
 /// A parsed response head from a backend (ranges into the backend's read buffer).
@@ -126,7 +135,7 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(ParsedRequest, usize)>, HeadE
         Some(0) => Version::Http10,
         _ => Version::Http11,
     };
-    let target = range_of(buf, request.path.unwrap_or_default().as_bytes());
+    let target = TargetParts::of(buf, request.path.unwrap_or_default());
     let mut headers = SmallVec::new();
     let mut rules = FramingRules::default();
     for header in request.headers.iter() {
@@ -156,7 +165,7 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(ParsedRequest, usize)>, HeadE
 #[derive(Debug)]
 pub struct ParsedRequest {
     method: http::Method,
-    target: Range<usize>,
+    target: TargetParts,
     version: Version,
     headers: SmallVec<[HeaderLine; INLINE_HEADERS]>,
     framing: Framing,
@@ -233,6 +242,36 @@ pub fn parse_response(
 }
 
 /// Where `part` lies within `whole` (httparse hands out subslices of its input).
+// === impl TargetParts ===
+
+impl TargetParts {
+    /// The parts of `target`, a slice of `buf`. Absolute-form targets (`http://host/path`)
+    /// have the path after the authority (`/` when there is none).
+    fn of(buf: &[u8], target: &str) -> TargetParts {
+        let (before_query, query) = match target.split_once('?') {
+            Some((before, query)) => (before, Some(range_of(buf, query.as_bytes()))),
+            None => (target, None),
+        };
+        let path = if before_query.starts_with('/') {
+            range_of(buf, before_query.as_bytes())
+        } else {
+            match before_query.split_once("://") {
+                Some((_, after)) => match after.find('/') {
+                    Some(slash) => range_of(buf, after[slash..].as_bytes()),
+                    // No path: `/`, which the head does not hold; an empty range says so.
+                    None => 0..0,
+                },
+                None => range_of(buf, before_query.as_bytes()),
+            }
+        };
+        TargetParts {
+            whole: range_of(buf, target.as_bytes()),
+            path,
+            query,
+        }
+    }
+}
+
 fn range_of(whole: &[u8], part: &[u8]) -> Range<usize> {
     let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
     start..start + part.len()
@@ -361,26 +400,27 @@ pub fn trim(value: &[u8]) -> &[u8] {
 impl RequestHead {
     /// The request target as received (`/path?query`).
     pub fn target(&self) -> &str {
-        std::str::from_utf8(&self.bytes[self.target.clone()]).unwrap_or("/")
+        self.text(self.target.whole.clone()).unwrap_or("/")
     }
 
     /// The path part of the target (still percent-encoded). Absolute-form targets
     /// (`http://host/path`) are reduced to their path.
     pub fn path(&self) -> &str {
-        let target = self.target();
-        let target = match target.find("://") {
-            Some(scheme_end) => {
-                let after = &target[scheme_end + 3..];
-                after.find('/').map_or("/", |i| &after[i..])
-            }
-            None => target,
-        };
-        target.split_once('?').map_or(target, |(path, _)| path)
+        match self.text(self.target.path.clone()) {
+            Some("") | None => "/",
+            Some(path) => path,
+        }
     }
 
     /// The raw query string without `?`, if any.
     pub fn query(&self) -> Option<&str> {
-        self.target().split_once('?').map(|(_, query)| query)
+        self.text(self.target.query.clone()?)
+    }
+
+    /// Text of the head within `range`. The parser handed the target out as `str`, so this
+    /// only fails for a corrupted range; the check costs little on short ASCII slices.
+    fn text(&self, range: Range<usize>) -> Option<&str> {
+        std::str::from_utf8(self.bytes.get(range)?).ok()
     }
 
     /// Header lines in order as (name, value) bytes.

@@ -120,6 +120,27 @@ fn absolute_form_targets_reduce_to_their_path() {
         .unwrap()
         .unwrap();
     assert_eq!(head.path(), "/dev/x");
+    assert_eq!(head.query(), Some("q=1"));
+    let bare = request("GET http://example.com HTTP/1.1\r\n\r\n")
+        .unwrap()
+        .unwrap();
+    assert_eq!(bare.path(), "/");
+    assert_eq!(bare.query(), None);
+}
+
+#[test]
+fn targets_split_into_path_and_query_once() {
+    let head = request("GET /a/b?x=1&y=2?z HTTP/1.1\r\n\r\n")
+        .unwrap()
+        .unwrap();
+    assert_eq!(head.target(), "/a/b?x=1&y=2?z");
+    assert_eq!(head.path(), "/a/b");
+    assert_eq!(head.query(), Some("x=1&y=2?z"));
+    let empty_query = request("GET /a? HTTP/1.1\r\n\r\n").unwrap().unwrap();
+    assert_eq!(empty_query.path(), "/a");
+    assert_eq!(empty_query.query(), Some(""));
+    let asterisk = request("OPTIONS * HTTP/1.1\r\n\r\n").unwrap().unwrap();
+    assert_eq!(asterisk.path(), "*");
 }
 
 #[test]
