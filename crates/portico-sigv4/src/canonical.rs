@@ -161,24 +161,14 @@ pub(crate) fn raw_pairs(raw_query: &str) -> impl Iterator<Item = (&str, &str)> +
     let mut rest = raw_query;
     std::iter::from_fn(move || {
         while !rest.is_empty() {
-            // One pass finds both the end of the pair and its first `=`.
-            let mut equals = None;
-            let mut end = rest.len();
-            for (index, byte) in rest.bytes().enumerate() {
-                if byte == b'&' {
-                    end = index;
-                    break;
-                }
-                if byte == b'=' && equals.is_none() {
-                    equals = Some(index);
-                }
-            }
+            // `str::find` with one ASCII character is a memchr: it skips whole words at a time.
+            let end = rest.find('&').unwrap_or(rest.len());
             // `&` and `=` are ASCII, so these are character boundaries.
             let pair = &rest[..end];
             rest = rest.get(end + 1..).unwrap_or_default();
             if !pair.is_empty() {
-                return Some(match equals {
-                    Some(at) => (&pair[..at], &pair[at + 1..]),
+                return Some(match pair.split_once('=') {
+                    Some((key, value)) => (key, value),
                     None => (pair, ""),
                 });
             }
