@@ -241,7 +241,6 @@ pub fn parse_response(
     }))
 }
 
-/// Where `part` lies within `whole` (httparse hands out subslices of its input).
 // === impl TargetParts ===
 
 impl TargetParts {
@@ -257,7 +256,7 @@ impl TargetParts {
         } else {
             match before_query.split_once("://") {
                 Some((_, after)) => match after.find('/') {
-                    Some(slash) => range_of(buf, after[slash..].as_bytes()),
+                    Some(slash) => range_of(buf, &after.as_bytes()[slash..]),
                     // No path: `/`, which the head does not hold; an empty range says so.
                     None => 0..0,
                 },
@@ -272,6 +271,7 @@ impl TargetParts {
     }
 }
 
+/// Where `part` lies within `whole` (httparse hands out subslices of its input).
 fn range_of(whole: &[u8], part: &[u8]) -> Range<usize> {
     let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
     start..start + part.len()
