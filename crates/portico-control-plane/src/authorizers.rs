@@ -128,7 +128,7 @@ pub async fn test_invoke_authorizer(
     };
     let method_arn = format!(
         "arn:aws:execute-api:{}:{}:{api_id}/test-invoke-stage/GET{path}",
-        portico_model::REGION,
+        portico_model::region(),
         portico_model::ACCOUNT_ID
     );
     let header_named = |name: &str| {

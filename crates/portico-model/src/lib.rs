@@ -20,6 +20,7 @@ pub mod method;
 pub mod models;
 pub mod page;
 pub mod patch;
+pub mod region;
 pub mod resource;
 pub mod rest_api;
 pub mod stage;
@@ -43,5 +44,4 @@ pub use stage::{MethodSetting, Stage};
 /// The account id that appears in ARNs and error messages; Portico has one account.
 pub const ACCOUNT_ID: &str = "000000000000";
 
-/// The region that appears in ARNs; Portico is one region.
-pub const REGION: &str = "us-east-1";
+pub use region::{DEFAULT_REGION, region, set_region};

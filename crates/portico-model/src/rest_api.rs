@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
 use crate::wire::Timestamp;
-use crate::{ACCOUNT_ID, ModelError, REGION, ResourceId, RestApiId, wire_enum};
+use crate::{ACCOUNT_ID, ModelError, ResourceId, RestApiId, region, wire_enum};
 
 wire_enum!(
     /// Where the data plane reads the API key from.
@@ -206,7 +206,10 @@ fn invalid_policy(err: &portico_policy::PolicyError) -> ModelError {
 /// ARN (`arn:aws:execute-api:REGION:ACCOUNT:API/…`).
 pub fn expand_policy_arns(policy: serde_json::Value, api_id: &str) -> serde_json::Value {
     map_strings(policy, &|text| match text.strip_prefix("execute-api:/") {
-        Some(rest) => format!("arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/{rest}"),
+        Some(rest) => format!(
+            "arn:aws:execute-api:{}:{ACCOUNT_ID}:{api_id}/{rest}",
+            region()
+        ),
         None => text.to_owned(),
     })
 }
@@ -214,7 +217,7 @@ pub fn expand_policy_arns(policy: serde_json::Value, api_id: &str) -> serde_json
 /// Full ARNs of API `api_id` in a policy become `execute-api:/…` again, so exported
 /// documents import into any API.
 pub fn shorten_policy_arns(policy: serde_json::Value, api_id: &str) -> serde_json::Value {
-    let prefix = format!("arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/");
+    let prefix = format!("arn:aws:execute-api:{}:{ACCOUNT_ID}:{api_id}/", region());
     map_strings(policy, &|text| match text.strip_prefix(prefix.as_str()) {
         Some(rest) => format!("execute-api:/{rest}"),
         None => text.to_owned(),

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use portico_model::rest_api::EndpointType;
-use portico_model::{ACCOUNT_ID, ApiDefinition, REGION, Stage};
+use portico_model::{ACCOUNT_ID, ApiDefinition, Stage, region};
 use portico_policy::{ParseOptions, Policy, PolicyKind};
 
 use crate::CompileError;
@@ -90,7 +90,8 @@ impl StageAccess {
         }
         StageAccess {
             method_arn_prefix: format!(
-                "arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{}/{}/",
+                "arn:aws:execute-api:{}:{ACCOUNT_ID}:{}/{}/",
+                region(),
                 api.id.as_str(),
                 stage.stage_name
             )

@@ -4,6 +4,7 @@
 mod access;
 mod credentials;
 mod logs;
+mod region;
 mod serve;
 
 use clap::{Parser, Subcommand};

@@ -48,6 +48,11 @@ pub struct ServeArgs {
     /// Seconds an idle keep-alive client connection stays open.
     #[arg(long, default_value_t = 75)]
     keep_alive_timeout: u64,
+    /// The AWS region Portico plays: in ARNs, in the credential scope of data-plane SigV4
+    /// signatures, in functions' `AWS_REGION`. Kept in the data directory: later starts
+    /// reuse it and refuse another [default: us-east-1].
+    #[arg(long, env = "PORTICO_REGION")]
+    region: Option<String>,
     /// Data-plane worker threads, each with its own event loop (default: one per available CPU).
     #[arg(long)]
     workers: Option<usize>,
@@ -113,14 +118,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(redis) = &args.redis {
         bail!("--redis {redis}: shared limits and caches in Redis are not built yet");
     }
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating data directory {}", args.data_dir.display()))?;
+    // First: everything after this names the region in ARNs.
+    let region = crate::region::choose(&args.data_dir, args.region.as_deref())?;
     let imports = read_imports(&args.import)?;
     let access = crate::access::config(
         &args.private_listen,
         &args.endpoint_policy,
         &args.trusted_proxy,
     )?;
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("creating data directory {}", args.data_dir.display()))?;
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&args.data_dir)
             .with_context(|| format!("opening store in {}", args.data_dir.display()))?,
@@ -138,7 +145,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let function_host = portico_functions::FunctionHost::start(portico_functions::HostConfig {
         data_dir: args.data_dir.clone(),
-        region: portico_model::REGION.to_owned(),
+        region,
         account_id: portico_model::ACCOUNT_ID.to_owned(),
         python: args.python.clone(),
         idle_timeout: std::time::Duration::from_secs(args.function_idle_timeout.max(1)),
@@ -407,6 +414,7 @@ fn announce(
         "  Data dir:      {} (embedded SQLite store)",
         args.data_dir.display()
     );
+    let _ = writeln!(out, "  Region:        {}", portico_model::region());
     let _ = writeln!(out, "  Stages served: {stages}");
     let _ = writeln!(out);
     let _ = writeln!(out, "Invoke a deployed stage:");
@@ -440,7 +448,11 @@ fn announce(
             "  export AWS_SECRET_ACCESS_KEY={}",
             credentials.secret_access_key
         );
-        let _ = writeln!(out, "  export AWS_DEFAULT_REGION=us-east-1");
+        let _ = writeln!(
+            out,
+            "  export AWS_DEFAULT_REGION={}",
+            portico_model::region()
+        );
     }
     let _ = out.flush();
 }

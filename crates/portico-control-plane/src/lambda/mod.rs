@@ -153,7 +153,11 @@ fn host(control_plane: &ControlPlane) -> Result<&Functions> {
 
 /// Parses a `FunctionName` path parameter with an optional `Qualifier`.
 fn function_ref(name: &str, qualifier: Option<&str>) -> Result<FunctionRef> {
-    Ok(parse_function_ref(name, qualifier, portico_model::REGION)?)
+    Ok(parse_function_ref(
+        name,
+        qualifier,
+        portico_model::region(),
+    )?)
 }
 
 /// Parses a `FunctionName` (with `Qualifier`) and checks that the caller may perform
@@ -175,7 +179,7 @@ fn authorized_ref(
 
 /// The unqualified ARN of a function name.
 fn arn_of(name: &str, qualifier: Option<&str>) -> String {
-    portico_model::function::function_arn(portico_model::REGION, name, qualifier)
+    portico_model::function::function_arn(portico_model::region(), name, qualifier)
 }
 
 /// Reads a function; missing → `ResourceNotFoundException`.
@@ -227,7 +231,7 @@ fn with_stamp<T>(f: impl FnOnce(&mut Stamp<'_>) -> T) -> T {
     let last_modified = crate::wire::last_modified_millis();
     let mut new_revision_id = crate::wire::new_request_id;
     let mut stamp = Stamp {
-        region: portico_model::REGION,
+        region: portico_model::region(),
         last_modified: &last_modified,
         new_revision_id: &mut new_revision_id,
     };

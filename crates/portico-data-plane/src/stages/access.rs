@@ -352,7 +352,7 @@ async fn authenticate(
         .map_err(|err| sigv4_reject(&err))?
         .ok_or_else(|| Reject::new(GatewayResponseType::MissingAuthenticationToken))?;
     portico_sigv4::check_scope(&authorization, "execute-api").map_err(|err| sigv4_reject(&err))?;
-    portico_sigv4::check_region(&authorization, portico_model::REGION)
+    portico_sigv4::check_region(&authorization, portico_model::region())
         .map_err(|err| sigv4_reject(&err))?;
     let identity = identities
         .get(&authorization.access_key_id)

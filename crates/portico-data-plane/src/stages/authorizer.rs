@@ -179,7 +179,7 @@ async fn lambda(
             // AWS's source ARN of an authorizer call: `…:{api}/authorizers/{id}`.
             let source_arn = format!(
                 "arn:aws:execute-api:{}:{}:{}/authorizers/{}",
-                portico_model::REGION,
+                portico_model::region(),
                 portico_model::ACCOUNT_ID,
                 invocation.stage.api_id,
                 authorizer.id

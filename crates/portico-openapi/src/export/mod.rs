@@ -9,7 +9,7 @@ mod models;
 mod paths;
 mod security;
 
-use portico_model::{ApiDefinition, REGION};
+use portico_model::{ApiDefinition, region};
 use serde_json::{Map, Value, json};
 
 /// The document format GetExport's `exportType` names.
@@ -116,7 +116,7 @@ pub fn export(definition: &ApiDefinition, options: &ExportOptions) -> Value {
     let base_url = options
         .base_url
         .clone()
-        .unwrap_or_else(|| format!("https://{}.execute-api.{REGION}.amazonaws.com", api.id));
+        .unwrap_or_else(|| format!("https://{}.execute-api.{}.amazonaws.com", api.id, region()));
     let base_url = base_url.trim_end_matches('/');
     match options.format {
         ExportFormat::Oas30 => {
