@@ -2,7 +2,9 @@
 configuration, versions, aliases, permissions, concurrency, tags, and Invoke."""
 
 import base64
+import hashlib
 import io
+import pathlib
 import json
 import time
 import uuid
@@ -349,17 +351,33 @@ def test_functions_survive_a_restart():
     try:
         client = lambda_client(own)
         name = unique("durable")
+        first_code = package(ECHO)
         client.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE,
-                               Handler="app.handler", Code={"ZipFile": package(ECHO)})
+                               Handler="app.handler", Code={"ZipFile": first_code})
         client.get_waiter("function_active_v2").wait(FunctionName=name)
         client.publish_version(FunctionName=name)
         client.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+        # $LATEST moves on to new code; another function comes and goes.
+        latest_code = package(ECHO + "\n# second revision\n")
+        client.update_function_code(FunctionName=name, ZipFile=latest_code)
+        client.get_waiter("function_updated_v2").wait(FunctionName=name)
+        dropped_code = package(ECHO + "\n# short-lived\n")
+        dropped = unique("dropped")
+        client.create_function(FunctionName=dropped, Runtime="python3.12", Role=ROLE,
+                               Handler="app.handler", Code={"ZipFile": dropped_code})
+        client.delete_function(FunctionName=dropped)
 
         own.restart()
 
         client = lambda_client(own)
         _, body = invoke(client, name, {"after": "restart"}, Qualifier="live")
         assert body["event"] == {"after": "restart"} and body["version"] == "1"
+        _, body = invoke(client, name, {"latest": True})
+        assert body["version"] == "$LATEST"
+        # Start-up removed the code no version runs any more, and only that.
+        stored = {path.name for path in pathlib.Path(own.data_dir, "functions", "code").iterdir()}
+        digest = lambda code: hashlib.sha256(code).hexdigest() + ".zip"
+        assert stored == {digest(first_code), digest(latest_code)}
     finally:
         own.stop()
 

@@ -138,6 +138,34 @@ pub(crate) fn unpacked(layout: &Layout, data_dir: &Path, sha256_hex: &str) -> io
     }
 }
 
+/// Removes stored and unpacked packages no digest in `in_use` names; returns how many
+/// packages went. Only safe while no upload is between its `store` and its commit and no
+/// worker runs removed code: the host calls it at start-up, before anything is served.
+pub(crate) fn remove_unused(
+    layout: &Layout,
+    in_use: &std::collections::HashSet<&str>,
+) -> io::Result<usize> {
+    let mut removed = 0;
+    for entry in fs::read_dir(layout.code_dir())? {
+        let path = entry?.path();
+        let digest = path.file_stem().and_then(|stem| stem.to_str());
+        let is_package = path.extension().is_some_and(|ext| ext == "zip");
+        if is_package && digest.is_some_and(|digest| !in_use.contains(digest)) {
+            fs::remove_file(&path)?;
+            removed += 1;
+        }
+    }
+    for entry in fs::read_dir(layout.unpacked_dir())? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !name.starts_with(".tmp-") && !in_use.contains(&*name) {
+            fs::remove_dir_all(entry.path())?;
+        }
+    }
+    Ok(removed)
+}
+
 /// Removes unpack directories a crash left behind.
 pub(crate) fn remove_partial_unpacks(layout: &Layout) {
     let Ok(entries) = fs::read_dir(layout.unpacked_dir()) else {

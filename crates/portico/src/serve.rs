@@ -171,6 +171,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     portico_control_plane::lambda::republish(&control_plane)
         .await
         .context("loading functions")?;
+    // Before the control plane takes uploads: code of deleted or replaced versions goes.
+    match function_host.remove_unused_code().await {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "removed unused function code packages"),
+        Err(err) => tracing::warn!(error = %err, "removing unused function code failed"),
+    }
     let mut imported = Vec::new();
     for (path, stage, bytes) in &imports {
         let report =

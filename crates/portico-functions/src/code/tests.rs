@@ -133,3 +133,35 @@ fn store_is_idempotent_and_refuses_non_zips() {
     let err = store(dir.path(), b"nope").unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
 }
+
+#[test]
+fn unused_packages_are_removed_and_used_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::new(dir.path());
+    layout.create_all().unwrap();
+    let kept = store(
+        dir.path(),
+        &build(&[Entry::File("a.py", b"a = 1\n", 0o644)]),
+    )
+    .unwrap();
+    let gone = store(
+        dir.path(),
+        &build(&[Entry::File("b.py", b"b = 1\n", 0o644)]),
+    )
+    .unwrap();
+    let kept_dir = unpacked(&layout, dir.path(), &kept.sha256_hex).unwrap();
+    let gone_dir = unpacked(&layout, dir.path(), &gone.sha256_hex).unwrap();
+    // Something that is not a package stays whatever its name.
+    fs::write(layout.code_dir().join("notes.txt"), b"x").unwrap();
+
+    let in_use = [kept.sha256_hex.as_str()].into_iter().collect();
+    assert_eq!(remove_unused(&layout, &in_use).unwrap(), 1);
+
+    assert!(zip_path(dir.path(), &kept.sha256_hex).exists());
+    assert!(kept_dir.join("a.py").exists());
+    assert!(!zip_path(dir.path(), &gone.sha256_hex).exists());
+    assert!(!gone_dir.exists());
+    assert!(layout.code_dir().join("notes.txt").exists());
+    // Nothing left to remove the second time.
+    assert_eq!(remove_unused(&layout, &in_use).unwrap(), 0);
+}
