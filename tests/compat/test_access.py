@@ -309,3 +309,54 @@ def test_control_plane_policies_see_request_tags_and_source_ip(portico, iam, api
         assert wrong_network.value.response["Error"]["Code"] == "AccessDeniedException"
     finally:
         apigw.delete_rest_api(restApiId=created["id"])
+
+
+def test_control_plane_policies_see_resource_tags(portico, iam, apigw, user):
+    """Attribute-based access: a user may manage only the payments team's APIs; stages and
+    every other child of a RestApi carry its tags, a stage's own tags override them."""
+    iam.put_user_policy(UserName=user["name"], PolicyName="team-apis", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "apigateway:*", "Resource": "arn:aws:apigateway:*::/restapis/*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/team": "payments"}}},
+            {"Effect": "Allow", "Action": "apigateway:*", "Resource": "arn:aws:apigateway:*::/tags/*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/team": "payments"}}},
+        ],
+    }))
+    ours = apigw.create_rest_api(name="payments", tags={"team": "payments"})["id"]
+    theirs = apigw.create_rest_api(name="search", tags={"team": "search"})["id"]
+    try:
+        root = apigw.get_resources(restApiId=ours)["items"][0]["id"]
+        apigw.put_method(restApiId=ours, resourceId=root, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=ours, resourceId=root, httpMethod="GET", type="MOCK",
+                              requestTemplates={"application/json": '{"statusCode": 200}'})
+        apigw.create_deployment(restApiId=ours, stageName="prod")
+        apigw.create_deployment(restApiId=ours, stageName="lab")
+        apigw.tag_resource(resourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{ours}/stages/lab",
+                           tags={"team": "research"})
+        client = boto3.client("apigateway", endpoint_url=portico.admin_url, region_name=REGION,
+                              aws_access_key_id=user["key"], aws_secret_access_key=user["secret"])
+
+        assert client.get_rest_api(restApiId=ours)["name"] == "payments"
+        assert client.get_resources(restApiId=ours)["items"][0]["id"] == root
+        assert client.get_stage(restApiId=ours, stageName="prod")["stageName"] == "prod"
+        client.update_rest_api(restApiId=ours, patchOperations=[
+            {"op": "replace", "path": "/description", "value": "by the team"}])
+        assert client.get_tags(resourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{ours}")["tags"] == {
+            "team": "payments"}
+
+        for call in (
+            lambda: client.get_rest_api(restApiId=theirs),
+            lambda: client.get_resources(restApiId=theirs),
+            lambda: client.delete_rest_api(restApiId=theirs),
+            lambda: client.get_stage(restApiId=ours, stageName="lab"),
+            lambda: client.get_tags(resourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{theirs}"),
+        ):
+            with pytest.raises(client.exceptions.ClientError) as denied:
+                call()
+            assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+            assert "because no identity-based policy allows the action" in denied.value.response["Error"]["Message"]
+        assert apigw.get_rest_api(restApiId=theirs)["name"] == "search"
+    finally:
+        apigw.delete_rest_api(restApiId=ours)
+        apigw.delete_rest_api(restApiId=theirs)

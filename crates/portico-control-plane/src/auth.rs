@@ -49,6 +49,9 @@ pub struct Caller {
     pub source_ip: Option<std::net::IpAddr>,
     /// The `tags` the request asks to set, for `aws:RequestTag/KEY` and `aws:TagKeys`.
     pub request_tags: Vec<(String, String)>,
+    /// The tags of the resource the request addresses, for `aws:ResourceTag/KEY` (read only
+    /// when the caller's policies ask for them).
+    pub resource_tags: Vec<(String, String)>,
 }
 
 /// A refused authorization: the principal, action and resource, and whether a statement
@@ -123,6 +126,9 @@ impl Caller {
                 keys.insert(&format!("aws:RequestTag/{key}"), value.clone());
             }
         }
+        for (key, value) in &self.resource_tags {
+            keys.insert(&format!("aws:ResourceTag/{key}"), value.clone());
+        }
         keys
     }
 }
@@ -158,7 +164,7 @@ pub async fn authenticate(
                 .into_response();
         }
     };
-    let caller = match verify(&control_plane, &parts, &body) {
+    let mut caller = match verify(&control_plane, &parts, &body) {
         Ok(caller) => caller,
         Err(err) if service_of(&parts) == IAM => {
             return crate::iam::authentication_error(&err, parts.extensions.get());
@@ -166,6 +172,12 @@ pub async fn authenticate(
         Err(err) => return err.into_response(),
     };
     if service_of(&parts) == APIGATEWAY {
+        if !caller.identity.is_root() && caller.identity.needs.resource_tags {
+            match crate::tags::of_request_path(&control_plane, parts.uri.path()).await {
+                Ok(tags) => caller.resource_tags = tags.into_iter().collect(),
+                Err(err) => return err.into_response(),
+            }
+        }
         let resource = format!("arn:aws:apigateway:{}::{}", caller.region, parts.uri.path());
         let action = format!("apigateway:{}", parts.method.as_str());
         if let Err(denied) = caller.authorize(&action, &resource) {
@@ -243,6 +255,7 @@ fn verify(
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|info| info.0.ip()),
         request_tags: request_tags(parts, body),
+        resource_tags: Vec::new(),
     })
 }
 

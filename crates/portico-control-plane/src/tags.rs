@@ -110,6 +110,61 @@ async fn read_tags(
     }
 }
 
+/// The tags a policy sees as `aws:ResourceTag/*` for an API Gateway request to `path`:
+/// the addressed API, stage (its own tags over the API's: children of a RestApi inherit its
+/// tags), API key or usage plan, or for the tag operations the resource their ARN names.
+/// Paths that address nothing taggable, or something that does not exist, have none.
+pub async fn of_request_path(
+    control_plane: &ControlPlane,
+    path: &str,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    let target = if let Some(arn) = path.strip_prefix("/tags/") {
+        let arn = percent_encoding::percent_decode_str(arn).decode_utf8_lossy();
+        match parse_arn(&arn) {
+            Ok(target) => target,
+            Err(_) => return Ok(BTreeMap::new()),
+        }
+    } else {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match segments.as_slice() {
+            ["restapis", api_id, "stages", stage_name, ..] => Taggable::Stage {
+                api_id: (*api_id).to_owned(),
+                stage_name: (*stage_name).to_owned(),
+            },
+            ["restapis", api_id, ..] => Taggable::RestApi {
+                api_id: (*api_id).to_owned(),
+            },
+            ["apikeys", key_id, ..] => Taggable::ApiKey {
+                key_id: (*key_id).to_owned(),
+            },
+            ["usageplans", plan_id, ..] => Taggable::UsagePlan {
+                plan_id: (*plan_id).to_owned(),
+            },
+            _ => return Ok(BTreeMap::new()),
+        }
+    };
+    let inherited = match &target {
+        Taggable::Stage { api_id, .. } => {
+            let api = Taggable::RestApi {
+                api_id: api_id.clone(),
+            };
+            read_tags(control_plane, &api).await
+        }
+        _ => Ok(BTreeMap::new()),
+    };
+    let mut tags = match inherited {
+        Ok(tags) => tags,
+        Err(ApiError::NotFound(_)) => return Ok(BTreeMap::new()),
+        Err(err) => return Err(err),
+    };
+    match read_tags(control_plane, &target).await {
+        Ok(own) => tags.extend(own),
+        Err(ApiError::NotFound(_)) => {}
+        Err(err) => return Err(err),
+    }
+    Ok(tags)
+}
+
 async fn load<T: Document>(
     control_plane: &ControlPlane,
     id: &str,
