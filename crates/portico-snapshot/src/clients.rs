@@ -18,7 +18,7 @@ pub struct ClientLimits {
     /// The account-wide bucket every request takes a token from.
     pub account: Arc<dyn Bucket>,
     pub clock: Arc<dyn Clock>,
-    keys: HashMap<Box<str>, Arc<ClientKey>>,
+    keys: foldhash::HashMap<Box<str>, Arc<ClientKey>>,
 }
 
 /// One API key.
@@ -63,7 +63,7 @@ impl Default for ClientLimits {
         ClientLimits {
             account: Arc::new(Gcra::new(throttle(rate, burst))),
             clock: Arc::new(SystemClock::default()),
-            keys: HashMap::new(),
+            keys: foldhash::HashMap::default(),
         }
     }
 }
@@ -88,7 +88,8 @@ impl ClientLimits {
                     .push(stored);
             }
         }
-        let mut keys = HashMap::with_capacity(input.keys.len());
+        let mut keys =
+            foldhash::HashMap::with_capacity_and_hasher(input.keys.len(), Default::default());
         for key in input.keys {
             let Some(value) = &key.value else { continue };
             let mut stages = Vec::new();

@@ -5,7 +5,6 @@
 //! user, access key or policy changes; the admin listener's SigV4 check and the data plane's
 //! `AWS_IAM` methods read it with one atomic load and one hash lookup.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -18,7 +17,7 @@ use crate::access::KeyNeeds;
 /// Access key id → identity.
 #[derive(Debug, Default)]
 pub struct Identities {
-    by_access_key: HashMap<Box<str>, Arc<Identity>>,
+    by_access_key: foldhash::HashMap<Box<str>, Arc<Identity>>,
 }
 
 /// One signing identity as seen through one of its access keys.

@@ -20,7 +20,6 @@ pub mod live;
 pub mod route;
 pub mod validation;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use compile::{CompileError, CompileInput, compile};
@@ -31,13 +30,13 @@ pub use route::{MethodRoute, PathParams, RouteMatch, RouteTable};
 /// Every deployed stage of every API, as the data plane sees it at one instant.
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
-    apis: HashMap<Box<str>, ApiStages>,
+    apis: foldhash::HashMap<Box<str>, ApiStages>,
 }
 
 /// The deployed stages of one API.
 #[derive(Debug, Default, Clone)]
 pub struct ApiStages {
-    stages: HashMap<Box<str>, Arc<StageSnapshot>>,
+    stages: foldhash::HashMap<Box<str>, Arc<StageSnapshot>>,
 }
 
 /// One stage, compiled: what a request to `/{stage}/...` of the API runs against.

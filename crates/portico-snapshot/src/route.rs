@@ -6,7 +6,6 @@
 //! never matches `/`. An explicit verb wins over `ANY`; no method means no route (AWS answers
 //! 403 Missing Authentication Token, never 404/405).
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -36,7 +35,8 @@ pub struct RouteTable {
 
 #[derive(Debug, Default)]
 struct Node {
-    literals: HashMap<Box<str>, usize>,
+    /// Child index by literal segment; looked up once per path segment of every request.
+    literals: foldhash::HashMap<Box<str>, usize>,
     param: Option<(Box<str>, usize)>,
     greedy: Option<(Box<str>, usize)>,
     methods: [Option<Arc<MethodRoute>>; 8],

@@ -20,7 +20,8 @@ pub struct InvokeTarget<'r> {
 
 /// The header private APIs use to name the API.
 const X_APIGW_API_ID: &str = "x-apigw-api-id";
-const EXECUTE_API: &str = ".execute-api.";
+/// What follows the API id's label in a host-form invoke URL.
+const EXECUTE_API: &str = "execute-api.";
 const PATH_FORM_MARKER: &str = "_user_request_";
 
 /// Parses the invoke URL of a request whose path is `path`.
@@ -35,17 +36,23 @@ pub fn parse_invoke_target<'r>(
         let rest = after_marker(rest).ok_or_else(missing)?;
         return target(api_id, stage, rest).ok_or_else(missing);
     }
-    let api_id = match head.header_str("host") {
-        Some(host) if host.contains(EXECUTE_API) => host.split(EXECUTE_API).next(),
-        _ => head.header_str(X_APIGW_API_ID),
-    }
-    .ok_or_else(missing)?;
+    let api_id = head
+        .header_str("host")
+        .and_then(api_id_of_host)
+        .or_else(|| head.header_str(X_APIGW_API_ID))
+        .ok_or_else(missing)?;
     let rest = path.strip_prefix('/').ok_or_else(missing)?;
     let (stage, rest) = match rest.find('/') {
         Some(index) => (&rest[..index], &rest[index..]),
         None => (rest, "/"),
     };
     target(api_id, stage, rest).ok_or_else(missing)
+}
+
+/// `{api-id}.execute-api.{anything}` → the API id (the first label: ids have no dots).
+fn api_id_of_host(host: &str) -> Option<&str> {
+    let (label, rest) = host.split_once('.')?;
+    rest.starts_with(EXECUTE_API).then_some(label)
 }
 
 /// `_user_request_/items` → `/items`; `_user_request_` and `_user_request_/` → `/`.
@@ -122,6 +129,8 @@ mod tests {
         check(Some("localhost:8080"), "/dev/items", None);
         check(None, "/", None);
         check(Some("abc.execute-api.x"), "/", None);
+        check(Some("a.b.execute-api.x"), "/dev/items", None);
+        check(Some("abc.execute-apix.x"), "/dev/items", None);
     }
 
     #[test]

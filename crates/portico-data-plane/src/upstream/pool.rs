@@ -5,7 +5,6 @@
 //! its connection then simply returns to the pool of the worker it finishes on.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use super::stream::BackendStream;
@@ -22,7 +21,7 @@ struct Idle {
 }
 
 thread_local! {
-    static IDLE: RefCell<HashMap<Box<str>, Vec<Idle>>> = RefCell::new(HashMap::new());
+    static IDLE: RefCell<foldhash::HashMap<Box<str>, Vec<Idle>>> = RefCell::new(foldhash::HashMap::default());
 }
 
 /// Takes an idle connection to the backend `key`, if a usable one is pooled.
