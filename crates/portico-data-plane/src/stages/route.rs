@@ -49,10 +49,19 @@ pub fn parse_invoke_target<'r>(
     target(api_id, stage, rest).ok_or_else(missing)
 }
 
-/// `{api-id}.execute-api.{anything}` → the API id (the first label: ids have no dots).
+/// `{api-id}.execute-api.{anything}` → the API id (the first label: ids have no dots), also
+/// in the Route 53 alias form of private APIs, `{api-id}-{vpce-id}.execute-api.{anything}`
+/// (ids have no dashes either).
 fn api_id_of_host(host: &str) -> Option<&str> {
     let (label, rest) = host.split_once('.')?;
-    rest.starts_with(EXECUTE_API).then_some(label)
+    if !rest.starts_with(EXECUTE_API) {
+        return None;
+    }
+    Some(
+        label
+            .split_once("-vpce-")
+            .map_or(label, |(api_id, _)| api_id),
+    )
 }
 
 /// `_user_request_/items` → `/items`; `_user_request_` and `_user_request_/` → `/`.
@@ -105,6 +114,20 @@ mod tests {
             Some("abc123.execute-api.localhost"),
             "/dev/",
             Some(("abc123", "dev", "/")),
+        );
+    }
+
+    #[test]
+    fn private_alias_hosts_name_the_api_before_the_endpoint() {
+        check(
+            Some("abc123-vpce-0a1b2c3d.execute-api.us-east-1.amazonaws.com"),
+            "/prod/x",
+            Some(("abc123", "prod", "/x")),
+        );
+        check(
+            Some("abc123-vpce-office.execute-api.localhost:8443"),
+            "/prod",
+            Some(("abc123", "prod", "/")),
         );
     }
 

@@ -461,6 +461,17 @@ async fn private_apis_answer_only_on_private_listeners_that_their_policies_allow
 
     let (status, _, _) = get_unsigned(&format!("{open}{path}")).await;
     assert_eq!(status, 200);
+    // The Route 53 alias host form names the API before the endpoint id.
+    let alias = format!("{}-vpce-open.execute-api.localhost", api.id);
+    let (status, _, body) = get_signed(
+        &format!("{open}/prod/"),
+        None,
+        "execute-api",
+        now(),
+        &[("host", &alias)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
     let (status, _, body) = get_unsigned(&format!("{other}{path}")).await;
     assert_eq!(
         status, 403,
