@@ -50,27 +50,45 @@ fn parse_arn(arn: &str) -> Result<Taggable, ApiError> {
     if partition.is_none_or(str::is_empty) || service != Some("apigateway") || account != Some("") {
         return Err(invalid());
     }
-    let segments: Vec<&str> = resource
-        .ok_or_else(invalid)?
-        .trim_start_matches('/')
-        .split('/')
-        .collect();
-    match segments.as_slice() {
-        ["restapis", api_id] => Ok(Taggable::RestApi {
-            api_id: (*api_id).to_owned(),
-        }),
-        ["restapis", api_id, "stages", stage_name] => Ok(Taggable::Stage {
-            api_id: (*api_id).to_owned(),
-            stage_name: (*stage_name).to_owned(),
-        }),
-        ["apikeys", key_id] => Ok(Taggable::ApiKey {
-            key_id: (*key_id).to_owned(),
-        }),
-        ["usageplans", plan_id] => Ok(Taggable::UsagePlan {
-            plan_id: (*plan_id).to_owned(),
-        }),
+    match addressed(resource.ok_or_else(invalid)?) {
+        Some((target, true)) => Ok(target),
         _ => Err(invalid()),
     }
+}
+
+/// The taggable resource a resource path (`/restapis/{id}/stages/{name}/…`) starts with,
+/// and whether the path is exactly that resource rather than one of its children.
+fn addressed(path: &str) -> Option<(Taggable, bool)> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (target, used) = match segments.as_slice() {
+        ["restapis", api_id, "stages", stage_name, ..] => (
+            Taggable::Stage {
+                api_id: (*api_id).to_owned(),
+                stage_name: (*stage_name).to_owned(),
+            },
+            4,
+        ),
+        ["restapis", api_id, ..] => (
+            Taggable::RestApi {
+                api_id: (*api_id).to_owned(),
+            },
+            2,
+        ),
+        ["apikeys", key_id, ..] => (
+            Taggable::ApiKey {
+                key_id: (*key_id).to_owned(),
+            },
+            2,
+        ),
+        ["usageplans", plan_id, ..] => (
+            Taggable::UsagePlan {
+                plan_id: (*plan_id).to_owned(),
+            },
+            2,
+        ),
+        _ => return None,
+    };
+    Some((target, used == segments.len()))
 }
 
 async fn read_tags(
@@ -118,30 +136,12 @@ pub async fn of_request_path(
     control_plane: &ControlPlane,
     path: &str,
 ) -> Result<BTreeMap<String, String>, ApiError> {
-    let target = if let Some(arn) = path.strip_prefix("/tags/") {
-        let arn = percent_encoding::percent_decode_str(arn).decode_utf8_lossy();
-        match parse_arn(&arn) {
-            Ok(target) => target,
-            Err(_) => return Ok(BTreeMap::new()),
-        }
-    } else {
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        match segments.as_slice() {
-            ["restapis", api_id, "stages", stage_name, ..] => Taggable::Stage {
-                api_id: (*api_id).to_owned(),
-                stage_name: (*stage_name).to_owned(),
-            },
-            ["restapis", api_id, ..] => Taggable::RestApi {
-                api_id: (*api_id).to_owned(),
-            },
-            ["apikeys", key_id, ..] => Taggable::ApiKey {
-                key_id: (*key_id).to_owned(),
-            },
-            ["usageplans", plan_id, ..] => Taggable::UsagePlan {
-                plan_id: (*plan_id).to_owned(),
-            },
-            _ => return Ok(BTreeMap::new()),
-        }
+    let target = match path.strip_prefix("/tags/") {
+        Some(arn) => parse_arn(&percent_encoding::percent_decode_str(arn).decode_utf8_lossy()).ok(),
+        None => addressed(path).map(|(target, _)| target),
+    };
+    let Some(target) = target else {
+        return Ok(BTreeMap::new());
     };
     let inherited = match &target {
         Taggable::Stage { api_id, .. } => {

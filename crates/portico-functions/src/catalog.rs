@@ -74,17 +74,6 @@ pub(crate) struct CompiledFunction {
     aliases: HashMap<String, CompiledAlias>,
 }
 
-impl Compiled {
-    /// The code digests (hex) some published version runs.
-    pub(crate) fn code_in_use(&self) -> std::collections::HashSet<&str> {
-        self.functions
-            .values()
-            .flat_map(|function| function.versions.values())
-            .map(|spec| spec.code_sha256.as_str())
-            .collect()
-    }
-}
-
 struct CompiledAlias {
     version: String,
     additional_weights: Vec<(String, f64)>,

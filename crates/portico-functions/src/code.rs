@@ -138,13 +138,15 @@ pub(crate) fn unpacked(layout: &Layout, data_dir: &Path, sha256_hex: &str) -> io
     }
 }
 
-/// Removes stored and unpacked packages no digest in `in_use` names; returns how many
+/// Removes stored and unpacked packages no digest (hex) in `in_use` names; returns how many
 /// packages went. Only safe while no upload is between its `store` and its commit and no
-/// worker runs removed code: the host calls it at start-up, before anything is served.
-pub(crate) fn remove_unused(
-    layout: &Layout,
-    in_use: &std::collections::HashSet<&str>,
+/// worker runs removed code: `portico serve` calls it at start-up, before anything is
+/// served. Blocking.
+pub fn remove_unused(
+    data_dir: &Path,
+    in_use: &std::collections::HashSet<String>,
 ) -> io::Result<usize> {
+    let layout = Layout::new(data_dir);
     let mut removed = 0;
     for entry in fs::read_dir(layout.code_dir())? {
         let path = entry?.path();

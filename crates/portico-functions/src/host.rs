@@ -102,27 +102,6 @@ impl FunctionHost {
         self.inner.publish(catalog);
     }
 
-    /// Deletes stored and unpacked code that no published version runs any more (what
-    /// deleted functions and replaced code left), returning how many packages went. Call it
-    /// at start-up, after the first [`FunctionHost::publish`] and before the control plane
-    /// takes uploads: an upload is stored before its function is committed and published.
-    pub async fn remove_unused_code(&self) -> std::io::Result<usize> {
-        let in_use: std::collections::HashSet<String> = self
-            .inner
-            .catalog
-            .load()
-            .code_in_use()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        let layout = self.inner.layout.clone();
-        tokio::task::spawn_blocking(move || {
-            code::remove_unused(&layout, &in_use.iter().map(String::as_str).collect())
-        })
-        .await
-        .map_err(std::io::Error::other)?
-    }
-
     /// Whether AWS service `principal` (`apigateway.amazonaws.com`) may invoke `function` on
     /// behalf of `source_arn` by the function's resource-based policy (`AddPermission`), as
     /// Lambda checks calls that come without the caller's own credentials. Unknown

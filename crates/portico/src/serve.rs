@@ -172,7 +172,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("loading functions")?;
     // Before the control plane takes uploads: code of deleted or replaced versions goes.
-    match function_host.remove_unused_code().await {
+    match portico_control_plane::lambda::remove_unused_code(&control_plane).await {
         Ok(0) => {}
         Ok(removed) => tracing::info!(removed, "removed unused function code packages"),
         Err(err) => tracing::warn!(error = %err, "removing unused function code failed"),

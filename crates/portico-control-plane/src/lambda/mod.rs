@@ -87,6 +87,32 @@ pub async fn republish(control_plane: &ControlPlane) -> std::result::Result<(), 
     Ok(())
 }
 
+/// Deletes code packages no stored version names (what deleted functions and replaced code
+/// left), returning how many went. The store, not the host's catalog, says what is in use:
+/// `GetFunction` serves the code of every stored version. Call it at start-up only, before
+/// the control plane takes uploads (an upload is stored before its function is committed).
+pub async fn remove_unused_code(control_plane: &ControlPlane) -> std::io::Result<usize> {
+    let Some(functions) = control_plane.functions() else {
+        return Ok(0);
+    };
+    let in_use: std::collections::HashSet<String> =
+        typed::list_all::<StoredFunction>(control_plane.store())
+            .await
+            .map_err(std::io::Error::other)?
+            .into_iter()
+            .flat_map(|(_, record)| {
+                let function = record.value;
+                std::iter::once(function.latest)
+                    .chain(function.versions)
+                    .map(|version| version.code_sha256_hex)
+            })
+            .collect();
+    let data_dir = functions.data_dir.clone();
+    tokio::task::spawn_blocking(move || portico_functions::code::remove_unused(&data_dir, &in_use))
+        .await
+        .map_err(std::io::Error::other)?
+}
+
 fn needs_activation(function: &StoredFunction) -> bool {
     let configuration = &function.latest.configuration;
     configuration.state == FunctionState::Pending

@@ -57,11 +57,12 @@ fn api_id_of_host(host: &str) -> Option<&str> {
     if !rest.starts_with(EXECUTE_API) {
         return None;
     }
-    Some(
-        label
-            .split_once("-vpce-")
-            .map_or(label, |(api_id, _)| api_id),
-    )
+    // The first `-` (one memchr, not a substring search) ends the API id when an endpoint
+    // id follows it.
+    match label.find('-') {
+        Some(dash) if label[dash..].starts_with("-vpce-") => Some(&label[..dash]),
+        _ => Some(label),
+    }
 }
 
 /// `_user_request_/items` → `/items`; `_user_request_` and `_user_request_/` → `/`.

@@ -154,8 +154,8 @@ fn unused_packages_are_removed_and_used_ones_kept() {
     // Something that is not a package stays whatever its name.
     fs::write(layout.code_dir().join("notes.txt"), b"x").unwrap();
 
-    let in_use = [kept.sha256_hex.as_str()].into_iter().collect();
-    assert_eq!(remove_unused(&layout, &in_use).unwrap(), 1);
+    let in_use = [kept.sha256_hex.clone()].into_iter().collect();
+    assert_eq!(remove_unused(dir.path(), &in_use).unwrap(), 1);
 
     assert!(zip_path(dir.path(), &kept.sha256_hex).exists());
     assert!(kept_dir.join("a.py").exists());
@@ -163,5 +163,5 @@ fn unused_packages_are_removed_and_used_ones_kept() {
     assert!(!gone_dir.exists());
     assert!(layout.code_dir().join("notes.txt").exists());
     // Nothing left to remove the second time.
-    assert_eq!(remove_unused(&layout, &in_use).unwrap(), 0);
+    assert_eq!(remove_unused(dir.path(), &in_use).unwrap(), 0);
 }
