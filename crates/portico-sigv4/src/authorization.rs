@@ -9,10 +9,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
 
+use crate::query::{CanonicalQuery, PresignedParams, QueryScan};
 use crate::{
     ALGORITHM, HeaderSource, MAX_PRESIGNED_EXPIRES_SECONDS, RequestParts, SignatureLocation,
-    Sigv4Error, TERMINATOR, X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE_PARAM, X_AMZ_EXPIRES,
-    X_AMZ_SECURITY_TOKEN_PARAM, X_AMZ_SIGNATURE, X_AMZ_SIGNED_HEADERS, canonical, date,
+    Sigv4Error, TERMINATOR, X_AMZ_CREDENTIAL, X_AMZ_DATE_PARAM, X_AMZ_SIGNATURE,
+    X_AMZ_SIGNED_HEADERS, canonical, date,
 };
 
 /// A parsed SigV4 signature, from the `Authorization` header or presigned query parameters.
@@ -69,7 +70,25 @@ pub struct AuthorizationRef<'a> {
     pub location: SignatureLocation,
     /// `X-Amz-Expires` of a presigned request, in seconds (1..=604800).
     pub expires: Option<i64>,
+    /// What parsing worked out for verification.
+    precomputed: Precomputed<'a>,
 }
+
+/// What parsing a signature worked out that verifying it needs again: kept so that
+/// verification does not repeat it. Not part of the signature's value: every two are equal.
+#[derive(Clone, Copy, Default)]
+struct Precomputed<'a> {
+    /// The canonical query string of a presigned request, as pieces of its raw query.
+    canonical_query: Option<CanonicalQuery<'a>>,
+}
+
+impl PartialEq for Precomputed<'_> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Precomputed<'_> {}
 
 /// A parsed signature in either form, owned ([`Authorization`]) or borrowed
 /// ([`AuthorizationRef`]), so that [`verify`](crate::verify),
@@ -77,8 +96,9 @@ pub struct AuthorizationRef<'a> {
 /// [`check_region`](crate::check_region) and
 /// [`SigningKey::is_for`](crate::SigningKey::is_for) take both.
 pub trait AsAuthorizationRef {
-    /// The signature as a borrowed view; never allocates.
-    fn as_authorization_ref(&self) -> AuthorizationRef<'_>;
+    /// The signature as a borrowed view (the value itself, for an [`AuthorizationRef`]);
+    /// never allocates.
+    fn as_authorization_ref(&self) -> Cow<'_, AuthorizationRef<'_>>;
 }
 
 /// Finds and parses the signature of a request.
@@ -107,9 +127,13 @@ pub fn parse_borrowed<'a, H: HeaderSource + ?Sized>(
         .as_deref()
         .is_some_and(|value| value.trim_start().starts_with(ALGORITHM));
     if !is_sigv4_header && let Some(query) = request.query {
-        let params = PresignedParams::find(query);
+        let scan = QueryScan::new(query, SignatureLocation::Query);
+        let params = scan.presigned_params();
         if params.algorithm.is_some() {
-            return parse_query(&params).map(Some);
+            let precomputed = Precomputed {
+                canonical_query: scan.into_canonical_query(),
+            };
+            return parse_query(&params, precomputed).map(Some);
         }
     }
     match header {
@@ -173,8 +197,8 @@ impl From<&AuthorizationRef<'_>> for Authorization {
 }
 
 impl AsAuthorizationRef for Authorization {
-    fn as_authorization_ref(&self) -> AuthorizationRef<'_> {
-        AuthorizationRef {
+    fn as_authorization_ref(&self) -> Cow<'_, AuthorizationRef<'_>> {
+        Cow::Owned(AuthorizationRef {
             access_key_id: Cow::Borrowed(&self.access_key_id),
             date: Cow::Borrowed(&self.date),
             region: Cow::Borrowed(&self.region),
@@ -185,7 +209,8 @@ impl AsAuthorizationRef for Authorization {
             security_token: self.security_token.as_deref().map(Cow::Borrowed),
             location: self.location,
             expires: self.expires,
-        }
+            precomputed: Precomputed::default(),
+        })
     }
 }
 
@@ -195,6 +220,11 @@ impl AuthorizationRef<'_> {
     /// The signed header names, lowercase, in the order the client gave them.
     pub fn signed_headers(&self) -> impl Iterator<Item = &str> + Clone {
         self.signed_headers.iter()
+    }
+
+    /// The canonical query string parsing worked out, for the query it was parsed from.
+    pub(crate) fn canonical_query(&self) -> Option<&CanonicalQuery<'_>> {
+        self.precomputed.canonical_query.as_ref()
     }
 
     /// The same signature owning every part, so that it outlives the request.
@@ -211,24 +241,14 @@ impl AuthorizationRef<'_> {
             security_token: self.security_token.map(own),
             location: self.location,
             expires: self.expires,
+            precomputed: Precomputed::default(),
         }
     }
 }
 
 impl AsAuthorizationRef for AuthorizationRef<'_> {
-    fn as_authorization_ref(&self) -> AuthorizationRef<'_> {
-        AuthorizationRef {
-            access_key_id: Cow::Borrowed(&self.access_key_id),
-            date: Cow::Borrowed(&self.date),
-            region: Cow::Borrowed(&self.region),
-            service: Cow::Borrowed(&self.service),
-            signed_headers: self.signed_headers.reborrow(),
-            signature: Cow::Borrowed(&self.signature),
-            amz_date: Cow::Borrowed(&self.amz_date),
-            security_token: self.security_token.as_deref().map(Cow::Borrowed),
-            location: self.location,
-            expires: self.expires,
-        }
+    fn as_authorization_ref(&self) -> Cow<'_, AuthorizationRef<'_>> {
+        Cow::Borrowed(self)
     }
 }
 
@@ -307,13 +327,6 @@ impl<'a> SignedHeaders<'a> {
                 SignedHeaderNames::Joined(canonical::split_byte(joined, b';'))
             }
             SignedHeaders::List(names) => SignedHeaderNames::List(names.iter()),
-        }
-    }
-
-    fn reborrow(&self) -> SignedHeaders<'_> {
-        match self {
-            SignedHeaders::Joined(joined) => SignedHeaders::Joined(Cow::Borrowed(joined)),
-            SignedHeaders::List(names) => SignedHeaders::List(names),
         }
     }
 
@@ -447,6 +460,7 @@ fn parse_header<'a, H: HeaderSource + ?Sized>(
         security_token,
         location: SignatureLocation::Header,
         expires: None,
+        precomputed: Precomputed::default(),
     })
 }
 
@@ -481,7 +495,10 @@ fn is_visible_ascii(value: &[u8]) -> bool {
         .all(|&byte| byte == b'\t' || (0x20..0x7f).contains(&byte))
 }
 
-fn parse_query<'a>(params: &PresignedParams<'a>) -> Result<AuthorizationRef<'a>, Sigv4Error> {
+fn parse_query<'a>(
+    params: &PresignedParams<'a>,
+    precomputed: Precomputed<'a>,
+) -> Result<AuthorizationRef<'a>, Sigv4Error> {
     let decode = |raw: Option<&'a str>| raw.map(canonical::decode_text);
     let algorithm = decode(params.algorithm).unwrap_or_default();
     let credential = params.credential;
@@ -532,6 +549,7 @@ fn parse_query<'a>(params: &PresignedParams<'a>) -> Result<AuthorizationRef<'a>,
         security_token: decode(params.security_token),
         location: SignatureLocation::Query,
         expires,
+        precomputed,
     })
 }
 
@@ -568,11 +586,12 @@ fn parse_credential(
     credential: &str,
     location: SignatureLocation,
 ) -> Result<CredentialScope<'_>, Sigv4Error> {
-    let parts = match location {
-        SignatureLocation::Header => {
+    let parts = match (plain_parts(credential, location), location) {
+        (Some(parts), _) => Some(parts.map(Cow::Borrowed)),
+        (None, SignatureLocation::Header) => {
             five(canonical::split_byte(credential, b'/').map(Cow::Borrowed))
         }
-        SignatureLocation::Query => {
+        (None, SignatureLocation::Query) => {
             five(canonical::split_escaped(credential, b'/').map(canonical::decode_text))
         }
     };
@@ -600,6 +619,37 @@ fn parse_credential(
     })
 }
 
+/// The five parts of a credential as SDKs send it, in one pass: separated by `/` (or its
+/// escape `%2F` in a presigned query), with nothing else to decode. `None` sends anything
+/// else down the general path.
+fn plain_parts(credential: &str, location: SignatureLocation) -> Option<[&str; 5]> {
+    let bytes = credential.as_bytes();
+    let mut parts = [""; 5];
+    let mut count = 0;
+    let mut start = 0;
+    let mut index = 0;
+    while index < bytes.len() {
+        let width = match bytes[index] {
+            b'/' => 1,
+            b'%' if location == SignatureLocation::Query => match bytes.get(index + 1..index + 3) {
+                Some([b'2', b'F' | b'f']) => 3,
+                _ => return None,
+            },
+            _ => {
+                index += 1;
+                continue;
+            }
+        };
+        // `/` and `%` are ASCII, so these are character boundaries.
+        *parts.get_mut(count)? = &credential[start..index];
+        count += 1;
+        index += width;
+        start = index;
+    }
+    *parts.get_mut(count)? = &credential[start..];
+    (count == 4).then_some(parts)
+}
+
 /// The pieces, if there are exactly five.
 fn five<'c>(pieces: impl Iterator<Item = Cow<'c, str>>) -> Option<[Cow<'c, str>; 5]> {
     let mut parts: [Cow<'c, str>; 5] = Default::default();
@@ -612,45 +662,48 @@ fn five<'c>(pieces: impl Iterator<Item = Cow<'c, str>>) -> Option<[Cow<'c, str>;
 }
 
 fn to_lowercase(text: Cow<'_, str>) -> Cow<'_, str> {
-    if text.bytes().any(|byte| byte.is_ascii_uppercase()) {
+    // Without an early exit the check compiles to a few wide comparisons.
+    let has_uppercase = text
+        .bytes()
+        .fold(false, |found, byte| found | byte.is_ascii_uppercase());
+    if has_uppercase {
         Cow::Owned(text.to_ascii_lowercase())
     } else {
         text
     }
 }
 
-/// The first value of each presigned parameter, still percent-encoded, found in one pass over
-/// the query. Names are case-sensitive and compared decoded (`X-Amz-%44ate` is `X-Amz-Date`).
-#[derive(Default)]
-struct PresignedParams<'a> {
-    algorithm: Option<&'a str>,
-    credential: Option<&'a str>,
-    signature: Option<&'a str>,
-    signed_headers: Option<&'a str>,
-    amz_date: Option<&'a str>,
-    expires: Option<&'a str>,
-    security_token: Option<&'a str>,
-}
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
 
-// === impl PresignedParams ===
+    use super::*;
 
-impl<'a> PresignedParams<'a> {
-    fn find(raw_query: &'a str) -> Self {
-        let mut params = PresignedParams::default();
-        for (key, value) in canonical::raw_pairs(raw_query) {
-            let key = canonical::decode_text(key);
-            let slot = match &*key {
-                X_AMZ_ALGORITHM => &mut params.algorithm,
-                X_AMZ_CREDENTIAL => &mut params.credential,
-                X_AMZ_SIGNATURE => &mut params.signature,
-                X_AMZ_SIGNED_HEADERS => &mut params.signed_headers,
-                X_AMZ_DATE_PARAM => &mut params.amz_date,
-                X_AMZ_EXPIRES => &mut params.expires,
-                X_AMZ_SECURITY_TOKEN_PARAM => &mut params.security_token,
-                _ => continue,
-            };
-            slot.get_or_insert(value);
+    proptest! {
+        #[test]
+        fn plain_credential_parts_are_the_general_parts(
+            pieces in prop::collection::vec(
+                prop::sample::select(vec!["AKID", "/", "%2F", "%2f", "%2", "%41", "us-east-1", ""]),
+                0..12,
+            )
+        ) {
+            let credential = pieces.concat();
+            for location in [SignatureLocation::Header, SignatureLocation::Query] {
+                let general = match location {
+                    SignatureLocation::Header => {
+                        five(canonical::split_byte(&credential, b'/').map(Cow::Borrowed))
+                    }
+                    SignatureLocation::Query => five(
+                        canonical::split_escaped(&credential, b'/').map(canonical::decode_text),
+                    ),
+                };
+                if let Some(parts) = plain_parts(&credential, location) {
+                    prop_assert_eq!(Some(parts.map(Cow::Borrowed)), general);
+                } else if location == SignatureLocation::Header {
+                    // Without escapes to decode, only a wrong number of parts is refused.
+                    prop_assert!(general.is_none());
+                }
+            }
         }
-        params
     }
 }

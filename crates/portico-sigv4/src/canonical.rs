@@ -11,6 +11,7 @@ use std::cell::Cell;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, percent_encode};
 
+use crate::query::{CanonicalQuery, QueryScan};
 use crate::{HeaderSource, RequestParts, SignatureLocation, X_AMZ_SIGNATURE};
 
 /// Everything but SigV4's unreserved characters `A-Za-z0-9-_.~` is percent-encoded.
@@ -22,10 +23,6 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Paths keep their `/` separators.
 const PATH: &AsciiSet = &UNRESERVED.remove(b'/');
-
-/// Query parameters the allocation-free path sorts on the stack; longer queries take the
-/// general path.
-const MAX_STACK_PAIRS: usize = 32;
 
 /// A verification buffer that grew past this (a hostile request) is not kept for the next one.
 const MAX_KEPT_BUFFER_BYTES: usize = 64 * 1024;
@@ -101,23 +98,29 @@ pub(crate) fn canonical_request_at<H: HeaderSource + ?Sized>(
         signed_headers.iter().map(String::as_str),
         payload_hash,
         location,
+        None,
     );
     canonical
 }
 
-/// Appends the canonical request for a signature found at `location` to `out`.
+/// Appends the canonical request for a signature found at `location` to `out`. The canonical
+/// query string comes from `canonical_query` when parsing worked it out for this query.
 pub(crate) fn write_request<'n, H: HeaderSource + ?Sized>(
     out: &mut String,
     request: &RequestParts<'_, H>,
     signed_headers: impl Iterator<Item = &'n str> + Clone,
     payload_hash: &str,
     location: SignatureLocation,
+    canonical_query: Option<&CanonicalQuery<'_>>,
 ) {
     out.push_str(request.method);
     out.push('\n');
     write_uri(out, request.path);
     out.push('\n');
-    write_query(out, request.query, location);
+    let is_written = canonical_query.is_some_and(|query| query.write_for(request.query, out));
+    if !is_written {
+        write_query(out, request.query, location);
+    }
     out.push('\n');
     write_headers(out, request.headers, signed_headers.clone());
     out.push('\n');
@@ -161,14 +164,13 @@ pub(crate) fn raw_pairs(raw_query: &str) -> impl Iterator<Item = (&str, &str)> +
     let mut rest = raw_query;
     std::iter::from_fn(move || {
         while !rest.is_empty() {
-            // `str::find` with one ASCII character is a memchr: it skips whole words at a time.
-            let end = rest.find('&').unwrap_or(rest.len());
+            let end = memchr::memchr(b'&', rest.as_bytes()).unwrap_or(rest.len());
             // `&` and `=` are ASCII, so these are character boundaries.
             let pair = &rest[..end];
             rest = rest.get(end + 1..).unwrap_or_default();
             if !pair.is_empty() {
-                return Some(match pair.split_once('=') {
-                    Some((key, value)) => (key, value),
+                return Some(match memchr::memchr(b'=', pair.as_bytes()) {
+                    Some(at) => (&pair[..at], &pair[at + 1..]),
                     None => (pair, ""),
                 });
             }
@@ -247,6 +249,7 @@ pub(crate) fn split_escaped(raw: &str, separator: u8) -> impl Iterator<Item = &s
     std::iter::from_fn(move || {
         let current = rest?;
         let bytes = current.as_bytes();
+        // The texts split this way are short (a credential): a plain loop beats a search.
         for (index, &byte) in bytes.iter().enumerate() {
             let width = if byte == separator {
                 1
@@ -273,6 +276,10 @@ pub(crate) fn encode(bytes: &[u8]) -> Cow<'_, str> {
 fn write_uri(out: &mut String, raw_path: &str) {
     if raw_path.is_empty() {
         out.push('/');
+        return;
+    }
+    if is_plain_path(raw_path) {
+        out.push_str(raw_path);
         return;
     }
     // Segments are encoded as they are written; `..` takes the last one back off. Encoded
@@ -313,69 +320,31 @@ fn write_uri(out: &mut String, raw_path: &str) {
     }
 }
 
+/// Whether a path is its own canonical URI: absolute, without empty, `.` or `..` segments
+/// (no `//`, no `.` at all, to keep the check simple) and with nothing to encode.
+fn is_plain_path(raw_path: &str) -> bool {
+    let mut after_slash = false;
+    raw_path.starts_with('/')
+        && raw_path.bytes().all(|byte| {
+            let is_slash = byte == b'/';
+            let is_plain = if is_slash {
+                !after_slash
+            } else {
+                byte != b'.' && is_unreserved(byte)
+            };
+            after_slash = is_slash;
+            is_plain
+        })
+}
+
 fn write_query(out: &mut String, raw_query: Option<&str>, location: SignatureLocation) {
-    let Some(raw_query) = raw_query else {
-        return;
-    };
-    // Fast path: when every key and value is already encoded the canonical way (what SDKs
-    // send), the canonical pairs are the raw ones and only need sorting, on the stack. One pass
-    // over the bytes splits the pairs and checks the encoding; the first byte that would change
-    // sends the query down the general path.
-    let bytes = raw_query.as_bytes();
-    let mut pairs = [("", ""); MAX_STACK_PAIRS];
-    let mut count = 0;
-    let mut start = 0;
-    let mut equals = None;
-    let mut index = 0;
-    loop {
-        // Runs of unreserved bytes, most of a query, cost one table lookup each.
-        while bytes
-            .get(index)
-            .is_some_and(|&byte| QUERY_BYTES[usize::from(byte)] == UNRESERVED_BYTE)
-        {
-            index += 1;
-        }
-        match bytes.get(index).map(|&byte| QUERY_BYTES[usize::from(byte)]) {
-            None | Some(b'&') => {
-                // `&` and `=` are ASCII, so these are character boundaries.
-                let (key, value) = match equals {
-                    Some(at) => (&raw_query[start..at], &raw_query[at + 1..index]),
-                    None => (&raw_query[start..index], ""),
-                };
-                // A canonically encoded key is `X-Amz-Signature` exactly when it decodes to it.
-                let is_signature = location == SignatureLocation::Query && key == X_AMZ_SIGNATURE;
-                if index > start && !is_signature {
-                    let Some(slot) = pairs.get_mut(count) else {
-                        return write_query_decoded(out, raw_query, location);
-                    };
-                    *slot = (key, value);
-                    count += 1;
-                }
-                if index == bytes.len() {
-                    break;
-                }
-                index += 1;
-                start = index;
-                equals = None;
-            }
-            Some(b'=') if equals.is_none() => {
-                equals = Some(index);
-                index += 1;
-            }
-            Some(b'%') => match bytes.get(index + 1..index + 3) {
-                Some(&[high, low]) if is_canonical_escape(high, low) => index += 3,
-                _ => return write_query_decoded(out, raw_query, location),
-            },
-            Some(_) => return write_query_decoded(out, raw_query, location),
-        }
+    if let Some(raw_query) = raw_query {
+        QueryScan::new(raw_query, location).write_canonical(out);
     }
-    let pairs = &mut pairs[..count];
-    pairs.sort_unstable();
-    write_pairs(out, pairs.iter().map(|(key, value)| (*key, *value)));
 }
 
 /// The general path: decode, encode again and sort in allocated pairs.
-fn write_query_decoded(out: &mut String, raw_query: &str, location: SignatureLocation) {
+pub(crate) fn write_query_decoded(out: &mut String, raw_query: &str, location: SignatureLocation) {
     let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = query_pairs(raw_query)
         .filter(|(key, _)| {
             !(location == SignatureLocation::Query && key.as_ref() == X_AMZ_SIGNATURE.as_bytes())
@@ -386,7 +355,7 @@ fn write_query_decoded(out: &mut String, raw_query: &str, location: SignatureLoc
     write_pairs(out, pairs.iter().map(|(key, value)| (&**key, &**value)));
 }
 
-fn write_pairs<'p>(out: &mut String, pairs: impl Iterator<Item = (&'p str, &'p str)>) {
+pub(crate) fn write_pairs<'p>(out: &mut String, pairs: impl Iterator<Item = (&'p str, &'p str)>) {
     for (index, (key, value)) in pairs.enumerate() {
         if index > 0 {
             out.push('&');
@@ -418,7 +387,7 @@ fn is_canonically_encoded(raw: &str) -> bool {
 
 /// Whether `%` followed by `high` and `low` is how SigV4 encodes a byte: uppercase hex of a
 /// byte that is not unreserved.
-fn is_canonical_escape(high: u8, low: u8) -> bool {
+pub(crate) fn is_canonical_escape(high: u8, low: u8) -> bool {
     let is_uppercase_hex = |digit: u8| matches!(digit, b'0'..=b'9' | b'A'..=b'F');
     is_uppercase_hex(high)
         && is_uppercase_hex(low)
@@ -431,7 +400,7 @@ fn is_unreserved(byte: u8) -> bool {
 
 /// What a byte of a raw query is: one of SigV4's unreserved `A-Za-z0-9-_.~`, a separator
 /// (`&`, `=`), an escape (`%`) or anything else.
-const QUERY_BYTES: [u8; 256] = {
+pub(crate) const QUERY_BYTES: [u8; 256] = {
     let mut table = [OTHER_BYTE; 256];
     let mut byte = 0;
     while byte < 256 {
@@ -444,7 +413,7 @@ const QUERY_BYTES: [u8; 256] = {
     }
     table
 };
-const UNRESERVED_BYTE: u8 = 0;
+pub(crate) const UNRESERVED_BYTE: u8 = 0;
 const OTHER_BYTE: u8 = 1;
 
 /// The byte a `%XX` escape stands for, given the bytes after `%` (hex digits of either case).
@@ -484,6 +453,15 @@ fn write_collapsed(out: &mut String, value: &str) {
         // feed, vertical tab, form feed, carriage return, space).
         let is_space = |byte: &u8| matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
         let bytes = value.as_bytes();
+        // Most values hold no space or control byte at all (hosts, timestamps, tokens).
+        // Without an early exit the check compiles to a few wide comparisons.
+        if !bytes
+            .iter()
+            .fold(false, |found, &byte| found | (byte <= b' '))
+        {
+            out.push_str(value);
+            return;
+        }
         let is_collapsed = !bytes.first().is_some_and(is_space)
             && !bytes.last().is_some_and(is_space)
             && !bytes

@@ -12,18 +12,19 @@ const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 /// Parses `YYYYMMDDTHHMMSSZ` into epoch seconds; `None` unless the text is exactly that shape
 /// and names a real instant.
 pub(crate) fn parse_amz_date(value: &str) -> Option<i64> {
-    let bytes = value.as_bytes();
-    // Checking for ASCII first keeps the slicing below on character boundaries.
-    if !value.is_ascii() || bytes.len() != 16 || bytes[8] != b'T' || bytes[15] != b'Z' {
+    let bytes: &[u8; 16] = value.as_bytes().try_into().ok()?;
+    if bytes[8] != b'T' || bytes[15] != b'Z' {
         return None;
     }
-    let year = digits(&value[0..4])?;
-    let month = digits(&value[4..6])?;
-    let day = digits(&value[6..8])?;
-    let hour = digits(&value[9..11])?;
-    let minute = digits(&value[11..13])?;
-    let second = digits(&value[13..15])?;
-    to_epoch(year, month, day, hour, minute, second)
+    let number = |range: std::ops::Range<usize>| digit_bytes(&bytes[range]);
+    to_epoch(
+        number(0..4)?,
+        number(4..6)?,
+        number(6..8)?,
+        number(9..11)?,
+        number(11..13)?,
+        number(13..15)?,
+    )
 }
 
 /// Formats epoch seconds as `YYYYMMDDTHHMMSSZ`.
@@ -126,10 +127,19 @@ fn days_in_month(year: i64, month: i64) -> i64 {
 
 /// Parses ASCII digits only (no sign, no whitespace); callers pass at most four.
 fn digits(text: &str) -> Option<i64> {
-    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+    digit_bytes(text.as_bytes())
+}
+
+/// [`digits`] over bytes: a byte that is not an ASCII digit (a UTF-8 sequence included)
+/// refuses the whole number.
+fn digit_bytes(bytes: &[u8]) -> Option<i64> {
+    if bytes.is_empty() {
         return None;
     }
-    text.parse().ok()
+    bytes.iter().try_fold(0, |number, &byte| {
+        byte.is_ascii_digit()
+            .then(|| number * 10 + i64::from(byte - b'0'))
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use http::{HeaderMap, HeaderValue};
 /// A request's headers, as the verifier reads them.
 ///
 /// Implemented for [`http::HeaderMap`] and for a slice of `(name, value)` header lines in the
-/// order received (`&[(&str, &[u8])]`), whose names may be in any case.
+/// order received (`&[(&str, &[u8])]`, or `&[(&[u8], &[u8])]` with names as bytes), whose
+/// names may be in any case.
 pub trait HeaderSource {
     /// Every value of the header named `lowercase_name`, in the order received. Names match
     /// ASCII case-insensitively; a name that no header can have (`not a header`) matches
@@ -34,6 +35,14 @@ impl HeaderSource for [(&str, &[u8])] {
     fn values<'s>(&'s self, lowercase_name: &str) -> impl Iterator<Item = &'s [u8]> {
         self.iter()
             .filter(move |(name, _)| name.eq_ignore_ascii_case(lowercase_name))
+            .map(|(_, value)| *value)
+    }
+}
+
+impl HeaderSource for [(&[u8], &[u8])] {
+    fn values<'s>(&'s self, lowercase_name: &str) -> impl Iterator<Item = &'s [u8]> {
+        self.iter()
+            .filter(move |(name, _)| name.eq_ignore_ascii_case(lowercase_name.as_bytes()))
             .map(|(_, value)| *value)
     }
 }

@@ -17,6 +17,7 @@ mod authorization;
 mod canonical;
 mod date;
 mod headers;
+mod query;
 
 use std::fmt;
 
@@ -214,7 +215,7 @@ where
         &authorization.region,
         &authorization.service,
     );
-    verify_with_key(request, &authorization, &key, payload_sha256_hex, now)
+    verify_with_key(request, &*authorization, &key, payload_sha256_hex, now)
 }
 
 /// Like [`verify`], with the signing key already derived (callers that verify many requests
@@ -247,45 +248,34 @@ where
             authorization.signed_headers(),
             payload_hash,
             authorization.location,
+            authorization.canonical_query(),
         );
+        let request_end = canonical_request.len();
         let mut canonical_hash = [0; 64];
         hex_into(
-            &Sha256::digest(canonical_request.as_bytes()),
+            &Sha256::digest(canonical_request.as_bytes()).into(),
             &mut canonical_hash,
         );
-        let canonical_hash = hex_str(&canonical_hash);
-        // The string to sign goes straight into the HMAC, piece by piece.
-        let mut mac = key.mac.clone();
-        for piece in [
-            ALGORITHM,
-            "\n",
+        // The string to sign follows the canonical request in the buffer, for one HMAC update.
+        write_string_to_sign(
+            canonical_request,
             &authorization.amz_date,
-            "\n",
-            &authorization.date,
-            "/",
-            &authorization.region,
-            "/",
-            &authorization.service,
-            "/",
-            TERMINATOR,
-            "\n",
-            canonical_hash,
-        ] {
-            mac.update(piece.as_bytes());
-        }
+            [
+                &authorization.date,
+                &authorization.region,
+                &authorization.service,
+            ],
+            hex_str(&canonical_hash),
+        );
+        let (canonical_request, string_to_sign) = canonical_request.split_at(request_end);
+        let mut mac = key.mac.clone();
+        mac.update(string_to_sign.as_bytes());
         let mut expected = [0; 64];
-        hex_into(&mac.finalize().into_bytes(), &mut expected);
-        if key.is_for_scope(&authorization)
-            && signatures_match(hex_str(&expected), &authorization.signature)
+        hex_into(&mac.finalize().into_bytes().into(), &mut expected);
+        if key.is_for_scope(&authorization) && signatures_match(&expected, &authorization.signature)
         {
             return Ok(());
         }
-        let scope = credential_scope(
-            &authorization.date,
-            &authorization.region,
-            &authorization.service,
-        );
-        let string_to_sign = string_to_sign(&authorization.amz_date, &scope, canonical_request);
         Err(Sigv4Error::InvalidSignature(format!(
             "The request signature we calculated does not match the signature you provided. \
              Check your AWS Secret Access Key and signing method. Consult the service \
@@ -555,6 +545,21 @@ pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> S
     )
 }
 
+/// Appends the string to sign to `out`, the scope given as its date, region and service.
+fn write_string_to_sign(out: &mut String, amz_date: &str, scope: [&str; 3], canonical_hash: &str) {
+    out.push_str(ALGORITHM);
+    out.push('\n');
+    out.push_str(amz_date);
+    out.push('\n');
+    for part in scope {
+        out.push_str(part);
+        out.push('/');
+    }
+    out.push_str(TERMINATOR);
+    out.push('\n');
+    out.push_str(canonical_hash);
+}
+
 /// The credential scope `date/region/service/aws4_request`.
 pub fn credential_scope(date: &str, region: &str, service: &str) -> String {
     format!("{date}/{region}/{service}/{TERMINATOR}")
@@ -668,22 +673,23 @@ fn signing_payload_hash(headers: &HeaderMap, payload_sha256_hex: &str) -> String
 
 /// Compares hex signatures in constant time, so response timing reveals nothing about how much
 /// of a forged signature was right.
-fn signatures_match(expected: &str, provided: &str) -> bool {
-    let (expected, provided) = (expected.as_bytes(), provided.as_bytes());
+fn signatures_match(expected: &[u8; 64], provided: &str) -> bool {
     // The length is no secret: every signature has 64 hex digits.
-    if expected.len() != provided.len() {
+    let Ok(provided) = <&[u8; 64]>::try_from(provided.as_bytes()) else {
         return false;
-    }
+    };
     // Eight bytes at a time: `subtle` fences every comparison, so fewer, wider ones are faster
     // and just as constant-time.
-    let word = |chunk: &[u8]| {
-        let mut bytes = [0; 8];
-        bytes[..chunk.len()].copy_from_slice(chunk);
-        u64::from_le_bytes(bytes)
-    };
+    fn words(bytes: &[u8; 64]) -> impl Iterator<Item = u64> + '_ {
+        bytes.chunks_exact(8).map(|chunk| {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            u64::from_le_bytes(word)
+        })
+    }
     let mut equal = Choice::from(1);
-    for (expected, provided) in expected.chunks(8).zip(provided.chunks(8)) {
-        equal &= word(expected).ct_eq(&word(provided));
+    for (expected, provided) in words(expected).zip(words(provided)) {
+        equal &= expected.ct_eq(&provided);
     }
     equal.into()
 }
@@ -699,8 +705,12 @@ fn new_mac(key: &[u8]) -> Hmac<Sha256> {
 }
 
 /// Lowercase hex of a SHA-256 output, on the stack.
-fn hex_into(bytes: &[u8], hex: &mut [u8; 64]) {
-    hex::encode_to_slice(bytes, hex).expect("a SHA-256 output is 32 bytes, 64 hex digits");
+fn hex_into(bytes: &[u8; 32], hex: &mut [u8; 64]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (byte, pair) in bytes.iter().zip(hex.chunks_exact_mut(2)) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
+    }
 }
 
 fn hex_str(hex: &[u8; 64]) -> &str {

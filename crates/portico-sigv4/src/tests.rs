@@ -1252,10 +1252,18 @@ fn the_signing_key_chain_matches_aws_documentation() {
 
 #[test]
 fn signatures_are_compared_in_constant_time() {
-    assert!(signatures_match("abc", "abc"));
-    assert!(!signatures_match("abc", "abd"));
-    assert!(!signatures_match("abc", "ab"));
-    assert!(!signatures_match("", "a"));
+    let expected = [b'a'; 64];
+    let same = "a".repeat(64);
+    assert!(signatures_match(&expected, &same));
+    for at in [0, 7, 8, 63] {
+        let mut other = same.clone().into_bytes();
+        other[at] = b'b';
+        let other = String::from_utf8(other).unwrap();
+        assert!(!signatures_match(&expected, &other), "differs at {at}");
+    }
+    assert!(!signatures_match(&expected, &same[1..]));
+    assert!(!signatures_match(&expected, &format!("{same}a")));
+    assert!(!signatures_match(&expected, ""));
     // The only comparison of signatures goes through `subtle`: a plain `==` would return at the
     // first differing byte and let response timing guide a forger.
     let source = include_str!("lib.rs");

@@ -140,17 +140,21 @@ impl Identity {
         &self.secret_access_key
     }
 
-    /// The signing key for `authorization`'s scope, derived once per scope and kept.
-    pub fn signing_key<A: portico_sigv4::AsAuthorizationRef + ?Sized>(
-        &self,
-        authorization: &A,
-    ) -> Arc<SigningKey> {
+    /// Runs `f` with the signing key for `authorization`'s scope, derived once per scope and
+    /// kept. The kept key is read without touching its reference count, which every worker
+    /// thread would otherwise write on every request.
+    pub fn with_signing_key<A, R>(&self, authorization: &A, f: impl FnOnce(&SigningKey) -> R) -> R
+    where
+        A: portico_sigv4::AsAuthorizationRef + ?Sized,
+    {
         let authorization = authorization.as_authorization_ref();
-        if let Some(key) = self.signing_key.load_full()
-            && key.is_for(&authorization)
+        let kept = self.signing_key.load();
+        if let Some(key) = kept.as_deref()
+            && key.is_for(&*authorization)
         {
-            return key;
+            return f(key);
         }
+        drop(kept);
         let key = Arc::new(SigningKey::derive(
             &self.secret_access_key,
             &authorization.date,
@@ -158,7 +162,7 @@ impl Identity {
             &authorization.service,
         ));
         self.signing_key.store(Some(Arc::clone(&key)));
-        key
+        f(&key)
     }
 
     /// True for the account's root credentials.

@@ -10,6 +10,7 @@ use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use bytes::Bytes;
+use bytestring::ByteString;
 use smallvec::SmallVec;
 
 /// Most header lines a request or response may have.
@@ -85,7 +86,10 @@ const INLINE_HEADERS: usize = 16;
 pub struct RequestHead {
     bytes: Bytes,
     pub method: http::Method,
-    target: TargetParts,
+    /// The request target, a slice of `bytes` checked as UTF-8 once: stages ask for the path
+    /// and query many times, and a presigned query is long.
+    target: ByteString,
+    target_parts: TargetParts,
     pub version: Version,
     headers: SmallVec<[HeaderLine; INLINE_HEADERS]>,
     pub framing: Framing,
@@ -95,8 +99,8 @@ pub struct RequestHead {
     pub expect_continue: bool,
 }
 
-/// Where the request target, its path and its query lie in the head's bytes, found once
-/// at parse time: every stage asks for the path, and a presigned query is long.
+/// Where the request target lies in the head's bytes, and its path and query within the
+/// target, found once at parse time.
 #[derive(Debug, Clone)]
 struct TargetParts {
     whole: Range<usize>,
@@ -176,10 +180,17 @@ pub struct ParsedRequest {
 impl ParsedRequest {
     /// Attaches the head's bytes (the first `len` bytes of the buffer it was parsed from).
     pub fn into_head(self, bytes: Bytes) -> RequestHead {
+        // The parser handed the target out as `str`: the check cannot fail for a target
+        // range of these bytes.
+        let target = bytes
+            .get(self.target.whole.clone())
+            .and_then(|target| ByteString::try_from(bytes.slice_ref(target)).ok())
+            .unwrap_or_default();
         RequestHead {
             bytes,
             method: self.method,
-            target: self.target,
+            target,
+            target_parts: self.target,
             version: self.version,
             headers: self.headers,
             framing: self.framing,
@@ -247,20 +258,21 @@ impl TargetParts {
     /// The parts of `target`, a slice of `buf`. Absolute-form targets (`http://host/path`)
     /// have the path after the authority (`/` when there is none).
     fn of(buf: &[u8], target: &str) -> TargetParts {
+        let within = |part: &str| range_of(target.as_bytes(), part.as_bytes());
         let (before_query, query) = match target.split_once('?') {
-            Some((before, query)) => (before, Some(range_of(buf, query.as_bytes()))),
+            Some((before, query)) => (before, Some(within(query))),
             None => (target, None),
         };
         let path = if before_query.starts_with('/') {
-            range_of(buf, before_query.as_bytes())
+            within(before_query)
         } else {
             match before_query.split_once("://") {
                 Some((_, after)) => match after.find('/') {
-                    Some(slash) => range_of(buf, &after.as_bytes()[slash..]),
+                    Some(slash) => within(&after[slash..]),
                     // No path: `/`, which the head does not hold; an empty range says so.
                     None => 0..0,
                 },
-                None => range_of(buf, before_query.as_bytes()),
+                None => within(before_query),
             }
         };
         TargetParts {
@@ -400,13 +412,17 @@ pub fn trim(value: &[u8]) -> &[u8] {
 impl RequestHead {
     /// The request target as received (`/path?query`).
     pub fn target(&self) -> &str {
-        self.text(self.target.whole.clone()).unwrap_or("/")
+        if self.target.is_empty() {
+            "/"
+        } else {
+            &self.target
+        }
     }
 
     /// The path part of the target (still percent-encoded). Absolute-form targets
     /// (`http://host/path`) are reduced to their path.
     pub fn path(&self) -> &str {
-        match self.text(self.target.path.clone()) {
+        match self.target.get(self.target_parts.path.clone()) {
             Some("") | None => "/",
             Some(path) => path,
         }
@@ -414,13 +430,7 @@ impl RequestHead {
 
     /// The raw query string without `?`, if any.
     pub fn query(&self) -> Option<&str> {
-        self.text(self.target.query.clone()?)
-    }
-
-    /// Text of the head within `range`. The parser handed the target out as `str`, so this
-    /// only fails for a corrupted range; the check costs little on short ASCII slices.
-    fn text(&self, range: Range<usize>) -> Option<&str> {
-        std::str::from_utf8(self.bytes.get(range)?).ok()
+        self.target.get(self.target_parts.query.clone()?)
     }
 
     /// Header lines in order as (name, value) bytes.
@@ -431,18 +441,25 @@ impl RequestHead {
         })
     }
 
+    /// Header lines in order as (name, value) bytes, names as received. Lookups compare
+    /// these: names need no UTF-8 check to be compared.
+    pub fn header_lines(&self) -> impl DoubleEndedIterator<Item = (&[u8], &[u8])> + '_ {
+        self.headers
+            .iter()
+            .map(|line| (&self.bytes[line.name()], &self.bytes[line.value()]))
+    }
+
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.headers()
-            .find(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
+        self.header_lines()
+            .find(|(candidate, _)| candidate.eq_ignore_ascii_case(name.as_bytes()))
             .map(|(_, value)| value)
     }
 
     /// The last value of header `name` (AWS's single-value view).
     pub fn header_last(&self, name: &str) -> Option<&[u8]> {
-        self.headers()
-            .filter(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
-            .last()
+        self.header_lines()
+            .rfind(|(candidate, _)| candidate.eq_ignore_ascii_case(name.as_bytes()))
             .map(|(_, value)| value)
     }
 
@@ -453,9 +470,12 @@ impl RequestHead {
     }
 
     /// Every value of header `name`, in order.
-    pub fn header_all<'h>(&'h self, name: &'h str) -> impl Iterator<Item = &'h [u8]> + 'h {
-        self.headers()
-            .filter(move |(candidate, _)| candidate.eq_ignore_ascii_case(name))
+    pub fn header_all<'h>(
+        &'h self,
+        name: &'h str,
+    ) -> impl DoubleEndedIterator<Item = &'h [u8]> + 'h {
+        self.header_lines()
+            .filter(move |(candidate, _)| candidate.eq_ignore_ascii_case(name.as_bytes()))
             .map(|(_, value)| value)
     }
 

@@ -341,7 +341,7 @@ async fn authenticate(
     let head = request.head;
     // The verifier reads the header lines where the head keeps them: no header map is built,
     // and the signature is parsed borrowing from the request.
-    let lines: smallvec::SmallVec<[(&str, &[u8]); 16]> = head.headers().collect();
+    let lines: smallvec::SmallVec<[(&[u8], &[u8]); 16]> = head.header_lines().collect();
     let parts = RequestParts {
         method: head.method.as_str(),
         path: head.path(),
@@ -376,8 +376,10 @@ async fn authenticate(
         .map_or(0, |elapsed| {
             i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
         });
-    let key = identity.signing_key(&authorization);
-    portico_sigv4::verify_with_key(&parts, &authorization, &key, payload_hash, now)
+    identity
+        .with_signing_key(&authorization, |key| {
+            portico_sigv4::verify_with_key(&parts, &authorization, key, payload_hash, now)
+        })
         .map_err(|err| sigv4_reject(&err))?;
     Ok(identity)
 }

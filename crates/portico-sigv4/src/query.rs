@@ -1,0 +1,316 @@
+//! A raw query string in one pass: its `key=value` pairs split, checked for the canonical
+//! encoding, the presigned `X-Amz-*` parameters found among them, and — when every pair is
+//! already encoded the canonical way, as SDKs send them — the canonical query string as a few
+//! pieces of the raw query, ready to be written.
+//!
+//! Parsing a presigned request scans its query once ([`QueryScan::new`]); the pieces it keeps
+//! ([`CanonicalQuery`]) let verification write the canonical query without a second pass.
+
+use crate::canonical::{self, QUERY_BYTES, UNRESERVED_BYTE, is_canonical_escape};
+use crate::{
+    SignatureLocation, X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE_PARAM, X_AMZ_EXPIRES,
+    X_AMZ_SECURITY_TOKEN_PARAM, X_AMZ_SIGNATURE, X_AMZ_SIGNED_HEADERS,
+};
+
+/// Query pairs a scan keeps on the stack; longer queries take the general paths.
+const MAX_STACK_PAIRS: usize = 32;
+
+/// Pieces a [`CanonicalQuery`] holds: SDKs send their parameters sorted, so a canonical query
+/// is one or two runs of the raw query (the `X-Amz-*` parameters, then the caller's own).
+const MAX_RUNS: usize = 6;
+
+/// The pairs of a raw query, found in one pass over its bytes.
+pub(crate) struct QueryScan<'a> {
+    raw: &'a str,
+    pairs: [RawPair; MAX_STACK_PAIRS],
+    count: usize,
+    /// More pairs than fit in `pairs`: only the first ones are there.
+    overflowed: bool,
+    /// Every key and value is encoded the canonical way (SigV4's unreserved characters and
+    /// uppercase escapes of everything else), so the canonical pairs are the raw ones.
+    canonical: bool,
+    /// The `X-Amz-Signature` pair is left out of the canonical query (presigned requests).
+    location: SignatureLocation,
+}
+
+/// The canonical query string of a request as pieces of its raw query, joined with `&`.
+#[derive(Clone, Copy)]
+pub(crate) struct CanonicalQuery<'a> {
+    /// The raw query the pieces are taken from: they describe only that query.
+    raw: &'a str,
+    runs: [&'a str; MAX_RUNS],
+    count: usize,
+}
+
+/// The first value of each presigned parameter, still percent-encoded. Names are
+/// case-sensitive and compared decoded (`X-Amz-%44ate` is `X-Amz-Date`).
+#[derive(Default)]
+pub(crate) struct PresignedParams<'a> {
+    pub(crate) algorithm: Option<&'a str>,
+    pub(crate) credential: Option<&'a str>,
+    pub(crate) signature: Option<&'a str>,
+    pub(crate) signed_headers: Option<&'a str>,
+    pub(crate) amz_date: Option<&'a str>,
+    pub(crate) expires: Option<&'a str>,
+    pub(crate) security_token: Option<&'a str>,
+}
+
+/// A `key=value` pair of a raw query by byte offsets: the key is `start..key_end`, and
+/// `key_end` is the `=` before the value, or `end` when the pair has no `=`.
+#[derive(Clone, Copy, Default)]
+struct RawPair {
+    start: u32,
+    key_end: u32,
+    end: u32,
+    /// The key holds a `%` escape: it is compared decoded.
+    key_escaped: bool,
+}
+
+// === impl QueryScan ===
+
+impl<'a> QueryScan<'a> {
+    /// Splits `raw` (without `?`) into its pairs; empty pairs (`a=1&&b=2`) are skipped.
+    pub(crate) fn new(raw: &'a str, location: SignatureLocation) -> QueryScan<'a> {
+        let bytes = raw.as_bytes();
+        let mut scan = QueryScan {
+            raw,
+            pairs: [RawPair::default(); MAX_STACK_PAIRS],
+            count: 0,
+            overflowed: false,
+            canonical: true,
+            location,
+        };
+        // Offsets are kept as `u32`: a longer query (no HTTP head is that long) takes the
+        // general paths.
+        let Ok(_) = u32::try_from(bytes.len()) else {
+            scan.overflowed = true;
+            return scan;
+        };
+        let mut start = 0;
+        let mut key_end = None;
+        let mut key_escaped = false;
+        let mut index = 0;
+        loop {
+            // Runs of unreserved bytes, most of a query, cost one table lookup each.
+            index += bytes[index..]
+                .iter()
+                .position(|&byte| QUERY_BYTES[usize::from(byte)] != UNRESERVED_BYTE)
+                .unwrap_or(bytes.len() - index);
+            match bytes.get(index).map(|&byte| QUERY_BYTES[usize::from(byte)]) {
+                None | Some(b'&') => {
+                    // Every offset fits: the query is shorter than `u32::MAX` bytes.
+                    scan.push(RawPair {
+                        start: start as u32,
+                        key_end: key_end.unwrap_or(index) as u32,
+                        end: index as u32,
+                        key_escaped,
+                    });
+                    if index == bytes.len() {
+                        return scan;
+                    }
+                    index += 1;
+                    start = index;
+                    key_end = None;
+                    key_escaped = false;
+                }
+                Some(b'=') if key_end.is_none() => {
+                    key_end = Some(index);
+                    index += 1;
+                    if scan.is_left_out(&raw[start..index - 1]) {
+                        // The signature's value is never part of the canonical query: skip it
+                        // unread.
+                        index = memchr::memchr(b'&', &bytes[index..])
+                            .map_or(bytes.len(), |at| index + at);
+                    }
+                }
+                Some(b'%') => {
+                    let is_canonical = matches!(
+                        bytes.get(index + 1..index + 3),
+                        Some(&[high, low]) if is_canonical_escape(high, low)
+                    );
+                    scan.canonical &= is_canonical;
+                    key_escaped |= key_end.is_none();
+                    index += 1;
+                }
+                // A second `=`, `+`, a space, a byte that is not ASCII: all change when the
+                // pair is decoded and encoded again.
+                Some(_) => {
+                    scan.canonical = false;
+                    index += 1;
+                }
+            }
+        }
+    }
+
+    /// Finds the presigned parameters.
+    pub(crate) fn presigned_params(&self) -> PresignedParams<'a> {
+        let mut params = PresignedParams::default();
+        if self.overflowed {
+            // The stack could not hold every pair: go through all of them the slow way.
+            for (key, value) in canonical::raw_pairs(self.raw) {
+                params.offer(&canonical::decode_text(key), value);
+            }
+            return params;
+        }
+        for pair in self.pairs() {
+            let key = pair.key(self.raw);
+            if pair.key_escaped {
+                params.offer(&canonical::decode_text(key), pair.value(self.raw));
+            } else {
+                params.offer(key, pair.value(self.raw));
+            }
+        }
+        params
+    }
+
+    /// The canonical query string as pieces of the raw query, when the raw pairs are the
+    /// canonical ones and fall into a few runs once sorted.
+    pub(crate) fn into_canonical_query(mut self) -> Option<CanonicalQuery<'a>> {
+        let raw = self.raw;
+        let sorted = self.sort_canonical()?;
+        let mut query = CanonicalQuery {
+            raw,
+            runs: [""; MAX_RUNS],
+            count: 0,
+        };
+        // The raw bytes of the run being extended: `key=value&key=value`.
+        let mut run: Option<(usize, usize)> = None;
+        for pair in sorted {
+            // A key without `=` is written `key=`: it cannot be copied as it is.
+            if pair.key_end == pair.end {
+                return None;
+            }
+            let (start, end) = (pair.start as usize, pair.end as usize);
+            run = match run {
+                Some((run_start, run_end)) if start == run_end + 1 => Some((run_start, end)),
+                Some((run_start, run_end)) => {
+                    query.push(&raw[run_start..run_end])?;
+                    Some((start, end))
+                }
+                None => Some((start, end)),
+            };
+        }
+        if let Some((run_start, run_end)) = run {
+            query.push(&raw[run_start..run_end])?;
+        }
+        Some(query)
+    }
+
+    /// Writes the canonical query string: the raw pairs sorted when they are canonical, else
+    /// decoded, encoded again and sorted.
+    pub(crate) fn write_canonical(mut self, out: &mut String) {
+        let raw = self.raw;
+        let location = self.location;
+        match self.sort_canonical() {
+            Some(sorted) => canonical::write_pairs(
+                out,
+                sorted.iter().map(|pair| (pair.key(raw), pair.value(raw))),
+            ),
+            None => canonical::write_query_decoded(out, raw, location),
+        }
+    }
+
+    /// Leaves only the pairs of the canonical query, sorted; `None` when the raw pairs are
+    /// not the canonical ones.
+    fn sort_canonical(&mut self) -> Option<&[RawPair]> {
+        if !self.canonical || self.overflowed {
+            return None;
+        }
+        let raw = self.raw;
+        let mut kept = 0;
+        for index in 0..self.count {
+            let pair = self.pairs[index];
+            // A canonically encoded key is `X-Amz-Signature` exactly when it decodes to it.
+            if !self.is_left_out(pair.key(raw)) {
+                self.pairs[kept] = pair;
+                kept += 1;
+            }
+        }
+        let sorted = &mut self.pairs[..kept];
+        sorted.sort_unstable_by(|a, b| (a.key(raw), a.value(raw)).cmp(&(b.key(raw), b.value(raw))));
+        Some(sorted)
+    }
+
+    fn pairs(&self) -> &[RawPair] {
+        &self.pairs[..self.count]
+    }
+
+    fn push(&mut self, pair: RawPair) {
+        if pair.end == pair.start {
+            return;
+        }
+        match self.pairs.get_mut(self.count) {
+            Some(slot) => {
+                *slot = pair;
+                self.count += 1;
+            }
+            None => self.overflowed = true,
+        }
+    }
+
+    /// Whether a pair with this raw key stays out of the canonical query.
+    fn is_left_out(&self, raw_key: &str) -> bool {
+        self.location == SignatureLocation::Query && raw_key == X_AMZ_SIGNATURE
+    }
+}
+
+// === impl CanonicalQuery ===
+
+impl<'a> CanonicalQuery<'a> {
+    /// Writes the canonical query string, if these pieces were taken from `raw_query`;
+    /// `false` (nothing written) for any other query.
+    pub(crate) fn write_for(&self, raw_query: Option<&str>, out: &mut String) -> bool {
+        if !raw_query.is_some_and(|query| std::ptr::eq(query, self.raw)) {
+            return false;
+        }
+        for (index, run) in self.runs[..self.count].iter().enumerate() {
+            if index > 0 {
+                out.push('&');
+            }
+            out.push_str(run);
+        }
+        true
+    }
+
+    fn push(&mut self, run: &'a str) -> Option<()> {
+        *self.runs.get_mut(self.count)? = run;
+        self.count += 1;
+        Some(())
+    }
+}
+
+// === impl PresignedParams ===
+
+impl<'a> PresignedParams<'a> {
+    /// Keeps `value` if `key` (decoded) names a presigned parameter not yet seen.
+    fn offer(&mut self, key: &str, value: &'a str) {
+        let slot = match key {
+            X_AMZ_ALGORITHM => &mut self.algorithm,
+            X_AMZ_CREDENTIAL => &mut self.credential,
+            X_AMZ_SIGNATURE => &mut self.signature,
+            X_AMZ_SIGNED_HEADERS => &mut self.signed_headers,
+            X_AMZ_DATE_PARAM => &mut self.amz_date,
+            X_AMZ_EXPIRES => &mut self.expires,
+            X_AMZ_SECURITY_TOKEN_PARAM => &mut self.security_token,
+            _ => return,
+        };
+        slot.get_or_insert(value);
+    }
+}
+
+// === impl RawPair ===
+
+impl RawPair {
+    fn key(self, raw_query: &str) -> &str {
+        &raw_query[self.start as usize..self.key_end as usize]
+    }
+
+    fn value(self, raw_query: &str) -> &str {
+        raw_query
+            .get(self.key_end as usize + 1..self.end as usize)
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests;
