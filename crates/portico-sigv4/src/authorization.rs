@@ -80,6 +80,8 @@ pub struct AuthorizationRef<'a> {
 struct Precomputed<'a> {
     /// The canonical query string of a presigned request, as pieces of its raw query.
     canonical_query: Option<CanonicalQuery<'a>>,
+    /// `amz_date` in Unix epoch seconds.
+    signed_at: Option<i64>,
 }
 
 impl PartialEq for Precomputed<'_> {
@@ -130,10 +132,7 @@ pub fn parse_borrowed<'a, H: HeaderSource + ?Sized>(
         let scan = QueryScan::new(query, SignatureLocation::Query);
         let params = scan.presigned_params();
         if params.algorithm.is_some() {
-            let precomputed = Precomputed {
-                canonical_query: scan.into_canonical_query(),
-            };
-            return parse_query(&params, precomputed).map(Some);
+            return parse_query(&params, scan.into_canonical_query()).map(Some);
         }
     }
     match header {
@@ -220,6 +219,11 @@ impl AuthorizationRef<'_> {
     /// The signed header names, lowercase, in the order the client gave them.
     pub fn signed_headers(&self) -> impl Iterator<Item = &str> + Clone {
         self.signed_headers.iter()
+    }
+
+    /// The request timestamp in Unix epoch seconds, if parsing worked it out.
+    pub(crate) fn signed_at(&self) -> Option<i64> {
+        self.precomputed.signed_at
     }
 
     /// The canonical query string parsing worked out, for the query it was parsed from.
@@ -368,7 +372,7 @@ const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
 /// The request timestamp of a header signature.
 enum RequestDate<'a> {
     /// `X-Amz-Date`, or the `Date` header converted.
-    Found(Cow<'a, str>),
+    Found(Cow<'a, str>, i64),
     /// An `X-Amz-Date` header that is not `YYYYMMDDTHHMMSSZ`.
     Malformed(Cow<'a, str>),
     /// Neither header, or a `Date` header that is not RFC 1123.
@@ -429,8 +433,8 @@ fn parse_header<'a, H: HeaderSource + ?Sized>(
     else {
         return Err(incomplete());
     };
-    let amz_date = match request_date {
-        RequestDate::Found(amz_date) => amz_date,
+    let (amz_date, signed_at) = match request_date {
+        RequestDate::Found(amz_date, signed_at) => (amz_date, signed_at),
         RequestDate::Malformed(value) => return Err(malformed_date(&value)),
         RequestDate::Missing => return Err(incomplete()),
     };
@@ -460,7 +464,10 @@ fn parse_header<'a, H: HeaderSource + ?Sized>(
         security_token,
         location: SignatureLocation::Header,
         expires: None,
-        precomputed: Precomputed::default(),
+        precomputed: Precomputed {
+            canonical_query: None,
+            signed_at: Some(signed_at),
+        },
     })
 }
 
@@ -470,7 +477,7 @@ fn request_date<H: HeaderSource + ?Sized>(headers: &H) -> RequestDate<'_> {
             Cow::Borrowed(value) => {
                 let value = value.trim();
                 match date::parse_amz_date(value) {
-                    Some(_) => RequestDate::Found(Cow::Borrowed(value)),
+                    Some(epoch) => RequestDate::Found(Cow::Borrowed(value), epoch),
                     None => RequestDate::Malformed(Cow::Borrowed(value)),
                 }
             }
@@ -484,7 +491,7 @@ fn request_date<H: HeaderSource + ?Sized>(headers: &H) -> RequestDate<'_> {
         .and_then(|value| std::str::from_utf8(value).ok())
         .and_then(date::parse_http_date)
         .map_or(RequestDate::Missing, |epoch| {
-            RequestDate::Found(Cow::Owned(date::format_amz_date(epoch)))
+            RequestDate::Found(Cow::Owned(date::format_amz_date(epoch)), epoch)
         })
 }
 
@@ -497,7 +504,7 @@ fn is_visible_ascii(value: &[u8]) -> bool {
 
 fn parse_query<'a>(
     params: &PresignedParams<'a>,
-    precomputed: Precomputed<'a>,
+    canonical_query: Option<CanonicalQuery<'a>>,
 ) -> Result<AuthorizationRef<'a>, Sigv4Error> {
     let decode = |raw: Option<&'a str>| raw.map(canonical::decode_text);
     let algorithm = decode(params.algorithm).unwrap_or_default();
@@ -530,9 +537,9 @@ fn parse_query<'a>(
             "X-Amz-Algorithm only supports \"{ALGORITHM}\""
         )));
     }
-    if date::parse_amz_date(&amz_date).is_none() {
+    let Some(signed_at) = date::parse_amz_date(&amz_date) else {
         return Err(malformed_date(&amz_date));
-    }
+    };
     let expires = decode(params.expires)
         .map(|expires| parse_expires(&expires))
         .transpose()?;
@@ -549,7 +556,10 @@ fn parse_query<'a>(
         security_token: decode(params.security_token),
         location: SignatureLocation::Query,
         expires,
-        precomputed,
+        precomputed: Precomputed {
+            canonical_query,
+            signed_at: Some(signed_at),
+        },
     })
 }
 
@@ -627,26 +637,25 @@ fn plain_parts(credential: &str, location: SignatureLocation) -> Option<[&str; 5
     let mut parts = [""; 5];
     let mut count = 0;
     let mut start = 0;
-    let mut index = 0;
-    while index < bytes.len() {
+    // Only `/` and `%` matter; the search steps over everything between them.
+    let escape = match location {
+        SignatureLocation::Header => b'/',
+        SignatureLocation::Query => b'%',
+    };
+    for index in memchr::memchr2_iter(b'/', escape, bytes) {
         let width = match bytes[index] {
             b'/' => 1,
-            b'%' if location == SignatureLocation::Query => match bytes.get(index + 1..index + 3) {
+            _ => match bytes.get(index + 1..index + 3) {
                 Some([b'2', b'F' | b'f']) => 3,
                 _ => return None,
             },
-            _ => {
-                index += 1;
-                continue;
-            }
         };
         // `/` and `%` are ASCII, so these are character boundaries.
         *parts.get_mut(count)? = &credential[start..index];
         count += 1;
-        index += width;
-        start = index;
+        start = index + width;
     }
-    *parts.get_mut(count)? = &credential[start..];
+    *parts.get_mut(count)? = credential.get(start..)?;
     (count == 4).then_some(parts)
 }
 

@@ -236,7 +236,9 @@ where
     A: AsAuthorizationRef + ?Sized,
 {
     let authorization = authorization.as_authorization_ref();
-    let signed_at = date::parse_amz_date(&authorization.amz_date)
+    let signed_at = authorization
+        .signed_at()
+        .or_else(|| date::parse_amz_date(&authorization.amz_date))
         .ok_or_else(|| authorization::malformed_date(&authorization.amz_date))?;
     check_scope_date(&authorization)?;
     check_time(&authorization, signed_at, now)?;

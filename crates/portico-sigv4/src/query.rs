@@ -6,7 +6,7 @@
 //! Parsing a presigned request scans its query once ([`QueryScan::new`]); the pieces it keeps
 //! ([`CanonicalQuery`]) let verification write the canonical query without a second pass.
 
-use crate::canonical::{self, QUERY_BYTES, UNRESERVED_BYTE, is_canonical_escape};
+use crate::canonical::{self, is_canonical_escape};
 use crate::{
     SignatureLocation, X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE_PARAM, X_AMZ_EXPIRES,
     X_AMZ_SECURITY_TOKEN_PARAM, X_AMZ_SIGNATURE, X_AMZ_SIGNED_HEADERS,
@@ -81,65 +81,44 @@ impl<'a> QueryScan<'a> {
             location,
         };
         // Offsets are kept as `u32`: a longer query (no HTTP head is that long) takes the
-        // general paths.
+        // general paths, and every offset below fits.
         let Ok(_) = u32::try_from(bytes.len()) else {
             scan.overflowed = true;
             return scan;
         };
+        // Two passes that each run many bytes per step: one check that every byte may stand
+        // in a canonical query (it compiles to wide comparisons), one search for the
+        // separators and escapes, which are few.
+        scan.canonical = bytes
+            .iter()
+            .fold(true, |all, &byte| all & is_canonical_query_byte(byte));
         let mut start = 0;
         let mut key_end = None;
         let mut key_escaped = false;
-        let mut index = 0;
-        loop {
-            // Runs of unreserved bytes, most of a query, cost one table lookup each.
-            index += bytes[index..]
-                .iter()
-                .position(|&byte| QUERY_BYTES[usize::from(byte)] != UNRESERVED_BYTE)
-                .unwrap_or(bytes.len() - index);
-            match bytes.get(index).map(|&byte| QUERY_BYTES[usize::from(byte)]) {
-                None | Some(b'&') => {
-                    // Every offset fits: the query is shorter than `u32::MAX` bytes.
-                    scan.push(RawPair {
-                        start: start as u32,
-                        key_end: key_end.unwrap_or(index) as u32,
-                        end: index as u32,
-                        key_escaped,
-                    });
-                    if index == bytes.len() {
-                        return scan;
-                    }
-                    index += 1;
-                    start = index;
+        for index in memchr::memchr3_iter(b'&', b'=', b'%', bytes) {
+            match bytes[index] {
+                b'&' => {
+                    scan.push_pair(start, key_end.unwrap_or(index), index, key_escaped);
+                    start = index + 1;
                     key_end = None;
                     key_escaped = false;
                 }
-                Some(b'=') if key_end.is_none() => {
-                    key_end = Some(index);
-                    index += 1;
-                    if scan.is_left_out(&raw[start..index - 1]) {
-                        // The signature's value is never part of the canonical query: skip it
-                        // unread.
-                        index = memchr::memchr(b'&', &bytes[index..])
-                            .map_or(bytes.len(), |at| index + at);
-                    }
-                }
-                Some(b'%') => {
+                b'=' if key_end.is_none() => key_end = Some(index),
+                // A second `=` changes when the pair is decoded and encoded again.
+                b'=' => scan.canonical = false,
+                _ => {
                     let is_canonical = matches!(
                         bytes.get(index + 1..index + 3),
                         Some(&[high, low]) if is_canonical_escape(high, low)
                     );
                     scan.canonical &= is_canonical;
                     key_escaped |= key_end.is_none();
-                    index += 1;
-                }
-                // A second `=`, `+`, a space, a byte that is not ASCII: all change when the
-                // pair is decoded and encoded again.
-                Some(_) => {
-                    scan.canonical = false;
-                    index += 1;
                 }
             }
         }
+        let end = bytes.len();
+        scan.push_pair(start, key_end.unwrap_or(end), end, key_escaped);
+        scan
     }
 
     /// Finds the presigned parameters.
@@ -227,7 +206,9 @@ impl<'a> QueryScan<'a> {
             }
         }
         let sorted = &mut self.pairs[..kept];
-        sorted.sort_unstable_by(|a, b| (a.key(raw), a.value(raw)).cmp(&(b.key(raw), b.value(raw))));
+        // Text sorts as its bytes do; bytes need no character-boundary checks.
+        let bytes = raw.as_bytes();
+        sorted.sort_unstable_by(|a, b| a.sort_key(bytes).cmp(&b.sort_key(bytes)));
         Some(sorted)
     }
 
@@ -235,10 +216,18 @@ impl<'a> QueryScan<'a> {
         &self.pairs[..self.count]
     }
 
-    fn push(&mut self, pair: RawPair) {
-        if pair.end == pair.start {
+    /// Keeps a pair by its offsets, which fit in `u32` (see [`QueryScan::new`]); empty
+    /// pairs are skipped.
+    fn push_pair(&mut self, start: usize, key_end: usize, end: usize, key_escaped: bool) {
+        if end == start {
             return;
         }
+        let pair = RawPair {
+            start: start as u32,
+            key_end: key_end as u32,
+            end: end as u32,
+            key_escaped,
+        };
         match self.pairs.get_mut(self.count) {
             Some(slot) => {
                 *slot = pair;
@@ -252,6 +241,13 @@ impl<'a> QueryScan<'a> {
     fn is_left_out(&self, raw_key: &str) -> bool {
         self.location == SignatureLocation::Query && raw_key == X_AMZ_SIGNATURE
     }
+}
+
+/// Whether `byte` may stand in a canonically encoded query: SigV4's unreserved characters,
+/// the separators `&` and `=`, and `%` of an escape. Written as comparisons rather than a
+/// table lookup so that a pass over many bytes compiles to wide instructions.
+fn is_canonical_query_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'&' | b'=' | b'%')
 }
 
 // === impl CanonicalQuery ===
@@ -303,6 +299,19 @@ impl<'a> PresignedParams<'a> {
 impl RawPair {
     fn key(self, raw_query: &str) -> &str {
         &raw_query[self.start as usize..self.key_end as usize]
+    }
+
+    /// The key and value, as bytes of `raw_query`.
+    fn sort_key(self, raw_query: &[u8]) -> (&[u8], &[u8]) {
+        let (start, key_end, end) = (
+            self.start as usize,
+            self.key_end as usize,
+            self.end as usize,
+        );
+        (
+            &raw_query[start..key_end],
+            raw_query.get(key_end + 1..end).unwrap_or_default(),
+        )
     }
 
     fn value(self, raw_query: &str) -> &str {
