@@ -200,10 +200,10 @@ fn bench_parse_and_verify(c: &mut Criterion) {
             b.iter(|| check(black_box(&request)))
         });
 
-        let lines: Vec<(&str, &[u8])> = signed
+        let lines: Vec<(&[u8], &[u8])> = signed
             .headers
             .iter()
-            .map(|(name, value)| (name.as_str(), value.as_bytes()))
+            .map(|(name, value)| (name.as_str().as_bytes(), value.as_bytes()))
             .collect();
         let request = RequestParts {
             headers: &lines[..],
@@ -211,7 +211,7 @@ fn bench_parse_and_verify(c: &mut Criterion) {
             path: request.path,
             query: request.query,
         };
-        let check = |request: &RequestParts<'_, [(&str, &[u8])]>| {
+        let check = |request: &RequestParts<'_, [(&[u8], &[u8])]>| {
             let authorization = parse_borrowed(request)
                 .expect("well formed")
                 .expect("signed request");
