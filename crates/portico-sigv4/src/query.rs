@@ -6,7 +6,7 @@
 //! Parsing a presigned request scans its query once ([`QueryScan::new`]); the pieces it keeps
 //! ([`CanonicalQuery`]) let verification write the canonical query without a second pass.
 
-use crate::canonical::{self, is_canonical_escape};
+use crate::canonical::{self, QUERY_BYTES, UNRESERVED_BYTE, is_canonical_escape};
 use crate::{
     SignatureLocation, X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE_PARAM, X_AMZ_EXPIRES,
     X_AMZ_SECURITY_TOKEN_PARAM, X_AMZ_SIGNATURE, X_AMZ_SIGNED_HEADERS,
@@ -86,39 +86,54 @@ impl<'a> QueryScan<'a> {
             scan.overflowed = true;
             return scan;
         };
-        // Two passes that each take many bytes per step: one check that every byte may stand
-        // in a canonical query (it compiles to wide comparisons), one search for the
-        // separators and escapes, which are few.
-        scan.canonical = bytes
-            .iter()
-            .fold(true, |all, &byte| all & is_canonical_query_byte(byte));
         let mut start = 0;
         let mut key_end = None;
         let mut key_escaped = false;
-        for index in separators(bytes) {
-            match bytes[index] {
-                b'&' => {
+        let mut index = 0;
+        loop {
+            // Runs of unreserved bytes, most of a query, cost one table lookup each.
+            index += bytes[index..]
+                .iter()
+                .position(|&byte| QUERY_BYTES[usize::from(byte)] != UNRESERVED_BYTE)
+                .unwrap_or(bytes.len() - index);
+            match bytes.get(index).map(|&byte| QUERY_BYTES[usize::from(byte)]) {
+                None | Some(b'&') => {
                     scan.push_pair(start, key_end.unwrap_or(index), index, key_escaped);
-                    start = index + 1;
+                    if index == bytes.len() {
+                        return scan;
+                    }
+                    index += 1;
+                    start = index;
                     key_end = None;
                     key_escaped = false;
                 }
-                b'=' if key_end.is_none() => key_end = Some(index),
-                // A second `=` changes when the pair is decoded and encoded again.
-                b'=' => scan.canonical = false,
-                _ => {
+                Some(b'=') if key_end.is_none() => {
+                    key_end = Some(index);
+                    index += 1;
+                    if scan.is_left_out(&raw[start..index - 1]) {
+                        // The signature's value is never part of the canonical query: skip it
+                        // unread.
+                        index = memchr::memchr(b'&', &bytes[index..])
+                            .map_or(bytes.len(), |at| index + at);
+                    }
+                }
+                Some(b'%') => {
                     let is_canonical = matches!(
                         bytes.get(index + 1..index + 3),
                         Some(&[high, low]) if is_canonical_escape(high, low)
                     );
                     scan.canonical &= is_canonical;
                     key_escaped |= key_end.is_none();
+                    index += 1;
+                }
+                // A second `=`, `+`, a space, a byte that is not ASCII: all change when the
+                // pair is decoded and encoded again.
+                Some(_) => {
+                    scan.canonical = false;
+                    index += 1;
                 }
             }
         }
-        let end = bytes.len();
-        scan.push_pair(start, key_end.unwrap_or(end), end, key_escaped);
-        scan
     }
 
     /// Finds the presigned parameters.
@@ -241,51 +256,6 @@ impl<'a> QueryScan<'a> {
     fn is_left_out(&self, raw_key: &str) -> bool {
         self.location == SignatureLocation::Query && raw_key == X_AMZ_SIGNATURE
     }
-}
-
-/// The offsets of every `&`, `=` and `%` in `bytes`, in order. Eight bytes at a time: a
-/// word's matching bytes are found with a few arithmetic operations (a search call per
-/// separator would cost more than the short runs between them).
-fn separators(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const LOW_BITS: u64 = u64::from_ne_bytes([0x7f; 8]);
-    const HIGH_BITS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // The high bit of each byte of `word` that equals `byte`, exactly: adding 0x7f to the low
-    // seven bits of a byte never carries into the next one.
-    let matching = |word: u64, byte: u8| {
-        let zeroed = word ^ (ONES * u64::from(byte));
-        !(((zeroed & LOW_BITS) + LOW_BITS) | zeroed) & HIGH_BITS
-    };
-    let words = bytes.chunks_exact(8);
-    let tail_start = bytes.len() - words.remainder().len();
-    let in_words = words.enumerate().flat_map(move |(word_index, chunk)| {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word);
-        let mut found = matching(word, b'&') | matching(word, b'=') | matching(word, b'%');
-        std::iter::from_fn(move || {
-            if found == 0 {
-                return None;
-            }
-            // Little-endian: the lowest set bit is the earliest byte.
-            let at = found.trailing_zeros() as usize / 8;
-            found &= found - 1;
-            Some(word_index * 8 + at)
-        })
-    });
-    let in_tail = bytes[tail_start..]
-        .iter()
-        .enumerate()
-        .filter(|(_, byte)| matches!(byte, b'&' | b'=' | b'%'))
-        .map(move |(at, _)| tail_start + at);
-    in_words.chain(in_tail)
-}
-
-/// Whether `byte` may stand in a canonically encoded query: SigV4's unreserved characters,
-/// the separators `&` and `=`, and `%` of an escape. Written as comparisons rather than a
-/// table lookup so that a pass over many bytes compiles to wide instructions.
-fn is_canonical_query_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'&' | b'=' | b'%')
 }
 
 // === impl CanonicalQuery ===

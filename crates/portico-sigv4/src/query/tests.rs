@@ -149,16 +149,3 @@ impl<'a> PresignedParams<'a> {
         ]
     }
 }
-
-proptest! {
-    #[test]
-    fn separators_are_found_at_every_offset(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
-        let expected: Vec<usize> = bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, byte)| matches!(byte, b'&' | b'=' | b'%'))
-            .map(|(at, _)| at)
-            .collect();
-        prop_assert_eq!(separators(&bytes).collect::<Vec<_>>(), expected);
-    }
-}
