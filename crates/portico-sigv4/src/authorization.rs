@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
 
-use crate::query::{CanonicalQuery, PresignedParams, QueryScan};
+use crate::query::{CanonicalQuery, PresignedParams, QueryScan, RawValue};
 use crate::{
     ALGORITHM, HeaderSource, MAX_PRESIGNED_EXPIRES_SECONDS, RequestParts, SignatureLocation,
     Sigv4Error, TERMINATOR, X_AMZ_CREDENTIAL, X_AMZ_DATE_PARAM, X_AMZ_SIGNATURE,
@@ -506,9 +506,9 @@ fn parse_query<'a>(
     params: &PresignedParams<'a>,
     canonical_query: Option<CanonicalQuery<'a>>,
 ) -> Result<AuthorizationRef<'a>, Sigv4Error> {
-    let decode = |raw: Option<&'a str>| raw.map(canonical::decode_text);
+    let decode = |value: Option<RawValue<'a>>| value.map(RawValue::decoded);
     let algorithm = decode(params.algorithm).unwrap_or_default();
-    let credential = params.credential;
+    let credential = params.credential.map(|credential| credential.raw);
     let signature = decode(params.signature);
     let signed_headers = decode(params.signed_headers);
     let amz_date = decode(params.amz_date);

@@ -398,6 +398,26 @@ fn is_unreserved(byte: u8) -> bool {
     QUERY_BYTES[usize::from(byte)] == UNRESERVED_BYTE
 }
 
+/// How many bytes at the start of `bytes` are unreserved. Eight at a time first: one branch
+/// per eight table lookups, most of a query being runs of unreserved bytes.
+pub(crate) fn unreserved_run(bytes: &[u8]) -> usize {
+    let mut run = 0;
+    for chunk in bytes.chunks_exact(8) {
+        // `UNRESERVED_BYTE` is zero: any other class makes the union nonzero.
+        let classes = chunk
+            .iter()
+            .fold(0, |union, &byte| union | QUERY_BYTES[usize::from(byte)]);
+        if classes != UNRESERVED_BYTE {
+            break;
+        }
+        run += 8;
+    }
+    run + bytes[run..]
+        .iter()
+        .position(|&byte| !is_unreserved(byte))
+        .unwrap_or(bytes.len() - run)
+}
+
 /// What a byte of a raw query is: one of SigV4's unreserved `A-Za-z0-9-_.~`, a separator
 /// (`&`, `=`), an escape (`%`) or anything else.
 pub(crate) const QUERY_BYTES: [u8; 256] = {

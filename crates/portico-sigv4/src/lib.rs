@@ -708,10 +708,21 @@ fn new_mac(key: &[u8]) -> Hmac<Sha256> {
 
 /// Lowercase hex of a SHA-256 output, on the stack.
 fn hex_into(bytes: &[u8; 32], hex: &mut [u8; 64]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for (byte, pair) in bytes.iter().zip(hex.chunks_exact_mut(2)) {
-        pair[0] = DIGITS[usize::from(byte >> 4)];
-        pair[1] = DIGITS[usize::from(byte & 0x0f)];
+    // Both digits of every byte value, looked up at once.
+    const PAIRS: [[u8; 2]; 256] = {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut pairs = [[0; 2]; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            pairs[byte] = [DIGITS[byte >> 4], DIGITS[byte & 0x0f]];
+            byte += 1;
+        }
+        pairs
+    };
+    for (index, &byte) in bytes.iter().enumerate() {
+        let [high, low] = PAIRS[usize::from(byte)];
+        hex[2 * index] = high;
+        hex[2 * index + 1] = low;
     }
 }
 

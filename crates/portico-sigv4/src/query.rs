@@ -6,7 +6,9 @@
 //! Parsing a presigned request scans its query once ([`QueryScan::new`]); the pieces it keeps
 //! ([`CanonicalQuery`]) let verification write the canonical query without a second pass.
 
-use crate::canonical::{self, QUERY_BYTES, UNRESERVED_BYTE, is_canonical_escape};
+use std::borrow::Cow;
+
+use crate::canonical::{self, QUERY_BYTES, is_canonical_escape};
 use crate::{
     SignatureLocation, X_AMZ_ALGORITHM, X_AMZ_CREDENTIAL, X_AMZ_DATE_PARAM, X_AMZ_EXPIRES,
     X_AMZ_SECURITY_TOKEN_PARAM, X_AMZ_SIGNATURE, X_AMZ_SIGNED_HEADERS,
@@ -17,7 +19,7 @@ const MAX_STACK_PAIRS: usize = 32;
 
 /// Pieces a [`CanonicalQuery`] holds: SDKs send their parameters sorted, so a canonical query
 /// is one or two runs of the raw query (the `X-Amz-*` parameters, then the caller's own).
-const MAX_RUNS: usize = 6;
+const MAX_RUNS: usize = 4;
 
 /// The pairs of a raw query, found in one pass over its bytes.
 pub(crate) struct QueryScan<'a> {
@@ -46,13 +48,21 @@ pub(crate) struct CanonicalQuery<'a> {
 /// case-sensitive and compared decoded (`X-Amz-%44ate` is `X-Amz-Date`).
 #[derive(Default)]
 pub(crate) struct PresignedParams<'a> {
-    pub(crate) algorithm: Option<&'a str>,
-    pub(crate) credential: Option<&'a str>,
-    pub(crate) signature: Option<&'a str>,
-    pub(crate) signed_headers: Option<&'a str>,
-    pub(crate) amz_date: Option<&'a str>,
-    pub(crate) expires: Option<&'a str>,
-    pub(crate) security_token: Option<&'a str>,
+    pub(crate) algorithm: Option<RawValue<'a>>,
+    pub(crate) credential: Option<RawValue<'a>>,
+    pub(crate) signature: Option<RawValue<'a>>,
+    pub(crate) signed_headers: Option<RawValue<'a>>,
+    pub(crate) amz_date: Option<RawValue<'a>>,
+    pub(crate) expires: Option<RawValue<'a>>,
+    pub(crate) security_token: Option<RawValue<'a>>,
+}
+
+/// A parameter's value as sent, still percent-encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RawValue<'a> {
+    pub(crate) raw: &'a str,
+    /// The value may hold a `%` escape (when `false`, it holds none).
+    escaped: bool,
 }
 
 /// A `key=value` pair of a raw query by byte offsets: the key is `start..key_end`, and
@@ -64,6 +74,11 @@ struct RawPair {
     end: u32,
     /// The key holds a `%` escape: it is compared decoded.
     key_escaped: bool,
+    /// The value may hold a `%` escape.
+    value_escaped: bool,
+    /// The key's first eight bytes, big-endian, zero-padded: pairs whose keys differ there
+    /// sort by this number alone (a canonical key holds no zero byte).
+    key_prefix: u64,
 }
 
 // === impl QueryScan ===
@@ -88,33 +103,33 @@ impl<'a> QueryScan<'a> {
         };
         let mut start = 0;
         let mut key_end = None;
-        let mut key_escaped = false;
+        let mut escaped = [false; 2];
         let mut index = 0;
         loop {
             // Runs of unreserved bytes, most of a query, cost one table lookup each.
-            index += bytes[index..]
-                .iter()
-                .position(|&byte| QUERY_BYTES[usize::from(byte)] != UNRESERVED_BYTE)
-                .unwrap_or(bytes.len() - index);
+            index += canonical::unreserved_run(&bytes[index..]);
             match bytes.get(index).map(|&byte| QUERY_BYTES[usize::from(byte)]) {
                 None | Some(b'&') => {
-                    scan.push_pair(start, key_end.unwrap_or(index), index, key_escaped);
+                    scan.push_pair(start, key_end.unwrap_or(index), index, escaped);
                     if index == bytes.len() {
                         return scan;
                     }
                     index += 1;
                     start = index;
                     key_end = None;
-                    key_escaped = false;
+                    escaped = [false; 2];
                 }
                 Some(b'=') if key_end.is_none() => {
                     key_end = Some(index);
                     index += 1;
                     if scan.is_left_out(&raw[start..index - 1]) {
                         // The signature's value is never part of the canonical query: skip it
-                        // unread.
-                        index = memchr::memchr(b'&', &bytes[index..])
-                            .map_or(bytes.len(), |at| index + at);
+                        // unread (an escape in it only needs noticing).
+                        let value_len =
+                            memchr::memchr(b'&', &bytes[index..]).unwrap_or(bytes.len() - index);
+                        escaped[1] =
+                            memchr::memchr(b'%', &bytes[index..index + value_len]).is_some();
+                        index += value_len;
                     }
                 }
                 Some(b'%') => {
@@ -123,7 +138,7 @@ impl<'a> QueryScan<'a> {
                         Some(&[high, low]) if is_canonical_escape(high, low)
                     );
                     scan.canonical &= is_canonical;
-                    key_escaped |= key_end.is_none();
+                    escaped[usize::from(key_end.is_some())] = true;
                     index += 1;
                 }
                 // A second `=`, `+`, a space, a byte that is not ASCII: all change when the
@@ -142,16 +157,24 @@ impl<'a> QueryScan<'a> {
         if self.overflowed {
             // The stack could not hold every pair: go through all of them the slow way.
             for (key, value) in canonical::raw_pairs(self.raw) {
+                let value = RawValue {
+                    raw: value,
+                    escaped: true,
+                };
                 params.offer(&canonical::decode_text(key), value);
             }
             return params;
         }
         for pair in self.pairs() {
             let key = pair.key(self.raw);
+            let value = RawValue {
+                raw: pair.value(self.raw),
+                escaped: pair.value_escaped,
+            };
             if pair.key_escaped {
-                params.offer(&canonical::decode_text(key), pair.value(self.raw));
+                params.offer(&canonical::decode_text(key), value);
             } else {
-                params.offer(key, pair.value(self.raw));
+                params.offer(key, value);
             }
         }
         params
@@ -223,7 +246,11 @@ impl<'a> QueryScan<'a> {
         let sorted = &mut self.pairs[..kept];
         // Text sorts as its bytes do; bytes need no character-boundary checks.
         let bytes = raw.as_bytes();
-        sorted.sort_unstable_by(|a, b| a.sort_key(bytes).cmp(&b.sort_key(bytes)));
+        sorted.sort_unstable_by(|a, b| {
+            a.key_prefix
+                .cmp(&b.key_prefix)
+                .then_with(|| a.sort_key(bytes).cmp(&b.sort_key(bytes)))
+        });
         Some(sorted)
     }
 
@@ -233,15 +260,22 @@ impl<'a> QueryScan<'a> {
 
     /// Keeps a pair by its offsets, which fit in `u32` (see [`QueryScan::new`]); empty
     /// pairs are skipped.
-    fn push_pair(&mut self, start: usize, key_end: usize, end: usize, key_escaped: bool) {
+    /// `escaped` says whether the key and the value hold a `%`.
+    fn push_pair(&mut self, start: usize, key_end: usize, end: usize, escaped: [bool; 2]) {
         if end == start {
             return;
         }
+        let mut prefix = [0; 8];
+        let key = &self.raw.as_bytes()[start..key_end];
+        let prefix_len = key.len().min(8);
+        prefix[..prefix_len].copy_from_slice(&key[..prefix_len]);
         let pair = RawPair {
             start: start as u32,
             key_end: key_end as u32,
             end: end as u32,
-            key_escaped,
+            key_escaped: escaped[0],
+            value_escaped: escaped[1],
+            key_prefix: u64::from_be_bytes(prefix),
         };
         match self.pairs.get_mut(self.count) {
             Some(slot) => {
@@ -287,7 +321,7 @@ impl<'a> CanonicalQuery<'a> {
 
 impl<'a> PresignedParams<'a> {
     /// Keeps `value` if `key` (decoded) names a presigned parameter not yet seen.
-    fn offer(&mut self, key: &str, value: &'a str) {
+    fn offer(&mut self, key: &str, value: RawValue<'a>) {
         let slot = match key {
             X_AMZ_ALGORITHM => &mut self.algorithm,
             X_AMZ_CREDENTIAL => &mut self.credential,
@@ -299,6 +333,19 @@ impl<'a> PresignedParams<'a> {
             _ => return,
         };
         slot.get_or_insert(value);
+    }
+}
+
+// === impl RawValue ===
+
+impl<'a> RawValue<'a> {
+    /// The value percent-decoded; borrowed when it holds no escape.
+    pub(crate) fn decoded(self) -> Cow<'a, str> {
+        if self.escaped {
+            canonical::decode_text(self.raw)
+        } else {
+            Cow::Borrowed(self.raw)
+        }
     }
 }
 

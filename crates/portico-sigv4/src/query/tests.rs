@@ -2,13 +2,19 @@
 
 use proptest::prelude::*;
 
+use std::borrow::Cow;
+
 use super::*;
 use crate::canonical_query_string;
 
 /// The presigned parameters found the plain way: every pair split, every key decoded.
-fn naive_params(raw: &str) -> Vec<Option<&str>> {
+fn naive_params(raw: &str) -> Vec<Option<Cow<'_, str>>> {
     let mut params = PresignedParams::default();
     for (key, value) in canonical::raw_pairs(raw) {
+        let value = RawValue {
+            raw: value,
+            escaped: true,
+        };
         params.offer(&canonical::decode_text(key), value);
     }
     params.as_list()
@@ -120,7 +126,10 @@ fn more_pairs_than_the_stack_holds_still_find_every_parameter() {
     let mut raw: String = (0..40).map(|index| format!("p{index}=v&")).collect();
     raw.push_str("X-Amz-Algorithm=AWS4-HMAC-SHA256");
     let scan = QueryScan::new(&raw, SignatureLocation::Query);
-    assert_eq!(scan.presigned_params().algorithm, Some("AWS4-HMAC-SHA256"));
+    assert_eq!(
+        scan.presigned_params().algorithm.map(|value| value.raw),
+        Some("AWS4-HMAC-SHA256")
+    );
     assert!(
         QueryScan::new(&raw, SignatureLocation::Query)
             .into_canonical_query()
@@ -137,8 +146,9 @@ fn more_pairs_than_the_stack_holds_still_find_every_parameter() {
 // === impl PresignedParams (tests) ===
 
 impl<'a> PresignedParams<'a> {
-    fn as_list(&self) -> Vec<Option<&'a str>> {
-        vec![
+    /// Every parameter, decoded: what parsing reads.
+    fn as_list(&self) -> Vec<Option<Cow<'a, str>>> {
+        [
             self.algorithm,
             self.credential,
             self.signature,
@@ -147,5 +157,8 @@ impl<'a> PresignedParams<'a> {
             self.expires,
             self.security_token,
         ]
+        .iter()
+        .map(|value| value.map(RawValue::decoded))
+        .collect()
     }
 }
