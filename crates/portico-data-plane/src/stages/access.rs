@@ -338,28 +338,6 @@ async fn authenticate(
     request: &AccessRequest<'_>,
     client: &mut Client<'_>,
 ) -> Result<Arc<Identity>, Reject> {
-    if matches!(request.head.framing, Framing::Empty | Framing::Length(0)) {
-        return check_signature(
-            identities,
-            request,
-            Some(portico_sigv4::EMPTY_PAYLOAD_SHA256),
-        );
-    }
-    // A missing or malformed signature or an unknown key is refused before the body is read.
-    // The signature is parsed again after the wait: nothing it borrows is kept across it,
-    // which keeps every request's future small.
-    check_signature(identities, request, None)?;
-    let body_hash = portico_sigv4::sha256_hex(&client.whole_body().await?);
-    check_signature(identities, request, Some(&body_hash))
-}
-
-/// Parses the signature, checks its scope and finds its key's identity; given the payload
-/// hash, verifies the signature too.
-fn check_signature(
-    identities: &Identities,
-    request: &AccessRequest<'_>,
-    payload_hash: Option<&str>,
-) -> Result<Arc<Identity>, Reject> {
     let head = request.head;
     // The verifier reads the header lines where the head keeps them: no header map is built,
     // and the signature is parsed borrowing from the request.
@@ -379,13 +357,18 @@ fn check_signature(
     let identity = identities
         .get(&authorization.access_key_id)
         .filter(|identity| identity.active)
+        .cloned()
         .ok_or_else(|| {
             Reject::new(GatewayResponseType::InvalidSignature)
                 .with_message("The security token included in the request is invalid.")
                 .with_error_type("UnrecognizedClientException")
         })?;
-    let Some(payload_hash) = payload_hash else {
-        return Ok(Arc::clone(identity));
+    let body_hash;
+    let payload_hash = if matches!(head.framing, Framing::Empty | Framing::Length(0)) {
+        portico_sigv4::EMPTY_PAYLOAD_SHA256
+    } else {
+        body_hash = portico_sigv4::sha256_hex(&client.whole_body().await?);
+        &body_hash
     };
     let now = request
         .now
@@ -398,7 +381,7 @@ fn check_signature(
             portico_sigv4::verify_with_key(&parts, &authorization, key, payload_hash, now)
         })
         .map_err(|err| sigv4_reject(&err))?;
-    Ok(Arc::clone(identity))
+    Ok(identity)
 }
 
 fn sigv4_reject(err: &Sigv4Error) -> Reject {
