@@ -366,25 +366,6 @@ pub(crate) fn write_pairs<'p>(out: &mut String, pairs: impl Iterator<Item = (&'p
     }
 }
 
-/// Whether decoding `raw` and encoding it again gives `raw` back: only unreserved characters
-/// and uppercase `%XX` escapes of bytes that must be escaped.
-#[cfg(test)]
-fn is_canonically_encoded(raw: &str) -> bool {
-    let bytes = raw.as_bytes();
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'%' => match bytes.get(index + 1..index + 3) {
-                Some(&[high, low]) if is_canonical_escape(high, low) => index += 3,
-                _ => return false,
-            },
-            byte if is_unreserved(byte) => index += 1,
-            _ => return false,
-        }
-    }
-    true
-}
-
 /// Whether `%` followed by `high` and `low` is how SigV4 encodes a byte: uppercase hex of a
 /// byte that is not unreserved.
 pub(crate) fn is_canonical_escape(high: u8, low: u8) -> bool {

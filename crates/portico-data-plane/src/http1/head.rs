@@ -435,10 +435,9 @@ impl RequestHead {
 
     /// Header lines in order as (name, value) bytes.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
-        self.headers.iter().map(|line| {
-            let name = std::str::from_utf8(&self.bytes[line.name()]).unwrap_or_default();
-            (name, &self.bytes[line.value()])
-        })
+        // The parser accepts only token characters in names: ASCII, so never the default.
+        self.header_lines()
+            .map(|(name, value)| (std::str::from_utf8(name).unwrap_or_default(), value))
     }
 
     /// Header lines in order as (name, value) bytes, names as received. Lookups compare

@@ -80,6 +80,30 @@ proptest! {
 }
 
 #[test]
+fn only_canonically_encoded_components_take_the_fast_path() {
+    for (raw, expected) in [
+        ("", true),
+        ("abc-_.~XYZ09", true),
+        ("a%20b%2Fc", true),
+        ("%E1%88%B4", true),
+        ("%2f", false),
+        ("%7E", false),
+        ("%41", false),
+        ("%", false),
+        ("%2", false),
+        ("%zz", false),
+        ("a+b", false),
+        ("a b", false),
+        ("a=b", false),
+        ("\u{e9}", false),
+    ] {
+        let query = format!("key={raw}");
+        let scan = QueryScan::new(&query, SignatureLocation::Header);
+        assert_eq!(scan.canonical, expected, "{raw:?}");
+    }
+}
+
+#[test]
 fn a_botocore_presigned_query_is_kept_as_one_or_two_pieces() {
     let sorted = "X-Amz-Algorithm=AWS4-HMAC-SHA256\
         &X-Amz-Credential=AKIDEXAMPLE%2F20260314%2Fus-east-1%2Fexecute-api%2Faws4_request\
