@@ -129,10 +129,10 @@ pub fn parse_borrowed<'a, H: HeaderSource + ?Sized>(
         .as_deref()
         .is_some_and(|value| value.trim_start().starts_with(ALGORITHM));
     if !is_sigv4_header && let Some(query) = request.query {
-        let scan = QueryScan::new(query, SignatureLocation::Query);
+        let mut scan = QueryScan::new(query, SignatureLocation::Query);
         let params = scan.presigned_params();
         if params.algorithm.is_some() {
-            return parse_query(&params, scan.into_canonical_query()).map(Some);
+            return parse_query(&params, scan.canonical_query()).map(Some);
         }
     }
     match header {

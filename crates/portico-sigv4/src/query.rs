@@ -181,8 +181,9 @@ impl<'a> QueryScan<'a> {
     }
 
     /// The canonical query string as pieces of the raw query, when the raw pairs are the
-    /// canonical ones and fall into a few runs once sorted.
-    pub(crate) fn into_canonical_query(mut self) -> Option<CanonicalQuery<'a>> {
+    /// canonical ones and fall into a few runs once sorted. Leaves the scan's pairs sorted
+    /// (by reference, not by value: the scan is too large to move around).
+    pub(crate) fn canonical_query(&mut self) -> Option<CanonicalQuery<'a>> {
         let raw = self.raw;
         let sorted = self.sort_canonical()?;
         let mut query = CanonicalQuery {
@@ -246,11 +247,15 @@ impl<'a> QueryScan<'a> {
         let sorted = &mut self.pairs[..kept];
         // Text sorts as its bytes do; bytes need no character-boundary checks.
         let bytes = raw.as_bytes();
-        sorted.sort_unstable_by(|a, b| {
+        let order = |a: &RawPair, b: &RawPair| {
             a.key_prefix
                 .cmp(&b.key_prefix)
                 .then_with(|| a.sort_key(bytes).cmp(&b.sort_key(bytes)))
-        });
+        };
+        // SDKs send the pairs sorted already: one pass tells.
+        if !sorted.is_sorted_by(|a, b| order(a, b).is_le()) {
+            sorted.sort_unstable_by(order);
+        }
         Some(sorted)
     }
 

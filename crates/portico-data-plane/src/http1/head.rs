@@ -469,10 +469,10 @@ impl RequestHead {
     }
 
     /// Every value of header `name`, in order.
-    pub fn header_all<'h>(
+    pub fn header_all<'h, 'n>(
         &'h self,
-        name: &'h str,
-    ) -> impl DoubleEndedIterator<Item = &'h [u8]> + 'h {
+        name: &'n str,
+    ) -> impl DoubleEndedIterator<Item = &'h [u8]> + use<'h, 'n> {
         self.header_lines()
             .filter(move |(candidate, _)| candidate.eq_ignore_ascii_case(name.as_bytes()))
             .map(|(_, value)| value)
@@ -500,6 +500,14 @@ impl RequestHead {
             Ok(Some((parsed, _))) => parsed.into_head(bytes.clone()),
             _ => panic!("synthetic request head must parse: {method} {target}"),
         }
+    }
+}
+
+/// The SigV4 verifier reads the header lines where the head keeps them: no header map or
+/// list of lines is built for an `AWS_IAM` request.
+impl portico_sigv4::HeaderSource for RequestHead {
+    fn values<'s>(&'s self, lowercase_name: &str) -> impl Iterator<Item = &'s [u8]> {
+        self.header_all(lowercase_name)
     }
 }
 

@@ -339,14 +339,12 @@ async fn authenticate(
     client: &mut Client<'_>,
 ) -> Result<Arc<Identity>, Reject> {
     let head = request.head;
-    // The verifier reads the header lines where the head keeps them: no header map is built,
-    // and the signature is parsed borrowing from the request.
-    let lines: smallvec::SmallVec<[(&[u8], &[u8]); 16]> = head.header_lines().collect();
+    // The signature is parsed borrowing from the request.
     let parts = RequestParts {
         method: head.method.as_str(),
         path: head.path(),
         query: head.query(),
-        headers: &lines[..],
+        headers: head,
     };
     let authorization = portico_sigv4::parse_borrowed(&parts)
         .map_err(|err| sigv4_reject(&err))?

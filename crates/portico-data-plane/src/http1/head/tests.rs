@@ -153,6 +153,18 @@ fn last_header_value_is_the_single_value_view() {
     assert_eq!(head.header_all("x-a").count(), 2);
 }
 
+#[test]
+fn the_sigv4_verifier_reads_every_value_in_order_whatever_the_case() {
+    use portico_sigv4::HeaderSource;
+    let head = request("GET / HTTP/1.1\r\nX-Amz-Date: 1\r\nHost: h\r\nx-amz-date: 2\r\n\r\n")
+        .unwrap()
+        .unwrap();
+    let values: Vec<&[u8]> = head.values("x-amz-date").collect();
+    assert_eq!(values, [&b"1"[..], &b"2"[..]]);
+    assert_eq!(head.first("host"), Some(&b"h"[..]));
+    assert_eq!(head.first("authorization"), None);
+}
+
 fn response(raw: &str, method: &http::Method) -> ResponseHead {
     parse_response(raw.as_bytes(), method).unwrap().unwrap()
 }
