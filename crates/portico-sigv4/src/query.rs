@@ -14,8 +14,10 @@ use crate::{
     X_AMZ_SECURITY_TOKEN_PARAM, X_AMZ_SIGNATURE, X_AMZ_SIGNED_HEADERS,
 };
 
-/// Query pairs a scan keeps on the stack; longer queries take the general paths.
-const MAX_STACK_PAIRS: usize = 32;
+/// Query pairs a scan keeps on the stack (a presigned request's seven parameters and the
+/// caller's own); longer queries take the general paths. The scan is built, zeroed and
+/// handed around on every signed request: it is kept small.
+const MAX_STACK_PAIRS: usize = 24;
 
 /// Pieces a [`CanonicalQuery`] holds: SDKs send their parameters sorted, so a canonical query
 /// is one or two runs of the raw query (the `X-Amz-*` parameters, then the caller's own).
@@ -69,9 +71,9 @@ pub(crate) struct RawValue<'a> {
 /// `key_end` is the `=` before the value, or `end` when the pair has no `=`.
 #[derive(Clone, Copy, Default)]
 struct RawPair {
-    start: u32,
-    key_end: u32,
-    end: u32,
+    start: u16,
+    key_end: u16,
+    end: u16,
     /// The key holds a `%` escape: it is compared decoded.
     key_escaped: bool,
     /// The value may hold a `%` escape.
@@ -95,9 +97,9 @@ impl<'a> QueryScan<'a> {
             canonical: true,
             location,
         };
-        // Offsets are kept as `u32`: a longer query (no HTTP head is that long) takes the
-        // general paths, and every offset below fits.
-        let Ok(_) = u32::try_from(bytes.len()) else {
+        // Offsets are kept as `u16`: a longer query (longer than the data plane accepts a
+        // request head) takes the general paths, and every offset below fits.
+        let Ok(_) = u16::try_from(bytes.len()) else {
             scan.overflowed = true;
             return scan;
         };
@@ -263,7 +265,7 @@ impl<'a> QueryScan<'a> {
         &self.pairs[..self.count]
     }
 
-    /// Keeps a pair by its offsets, which fit in `u32` (see [`QueryScan::new`]); empty
+    /// Keeps a pair by its offsets, which fit in `u16` (see [`QueryScan::new`]); empty
     /// pairs are skipped.
     /// `escaped` says whether the key and the value hold a `%`.
     fn push_pair(&mut self, start: usize, key_end: usize, end: usize, escaped: [bool; 2]) {
@@ -275,9 +277,9 @@ impl<'a> QueryScan<'a> {
         let prefix_len = key.len().min(8);
         prefix[..prefix_len].copy_from_slice(&key[..prefix_len]);
         let pair = RawPair {
-            start: start as u32,
-            key_end: key_end as u32,
-            end: end as u32,
+            start: start as u16,
+            key_end: key_end as u16,
+            end: end as u16,
             key_escaped: escaped[0],
             value_escaped: escaped[1],
             key_prefix: u64::from_be_bytes(prefix),

@@ -167,6 +167,24 @@ fn more_pairs_than_the_stack_holds_still_find_every_parameter() {
     );
 }
 
+#[test]
+fn a_query_longer_than_the_offsets_reach_takes_the_general_paths() {
+    let long = "x".repeat(usize::from(u16::MAX) + 10);
+    let raw = format!("b={long}&X-Amz-Algorithm=AWS4-HMAC-SHA256&a=1&X-Amz-Signature=abc");
+    let mut scan = QueryScan::new(&raw, SignatureLocation::Query);
+    assert_eq!(
+        scan.presigned_params().algorithm.map(|value| value.raw),
+        Some("AWS4-HMAC-SHA256")
+    );
+    assert!(scan.canonical_query().is_none());
+    let mut written = String::new();
+    QueryScan::new(&raw, SignatureLocation::Query).write_canonical(&mut written);
+    assert_eq!(
+        written,
+        format!("X-Amz-Algorithm=AWS4-HMAC-SHA256&a=1&b={long}")
+    );
+}
+
 // === impl PresignedParams (tests) ===
 
 impl<'a> PresignedParams<'a> {
