@@ -110,13 +110,18 @@ impl StageAccess {
     /// stage), as AWS builds `methodArn`.
     pub fn method_arn(&self, verb: &str, path: &str) -> String {
         let path = path.strip_prefix('/').unwrap_or(path);
-        let mut arn =
-            String::with_capacity(self.method_arn_prefix.len() + verb.len() + 1 + path.len());
+        let mut arn = String::with_capacity(self.method_arn_len(verb, path));
         arn.push_str(&self.method_arn_prefix);
         arn.push_str(verb);
         arn.push('/');
         arn.push_str(path);
         arn
+    }
+
+    /// The length in bytes of [`StageAccess::method_arn`], without building it.
+    pub fn method_arn_len(&self, verb: &str, path: &str) -> usize {
+        let path = path.strip_prefix('/').unwrap_or(path);
+        self.method_arn_prefix.len() + verb.len() + 1 + path.len()
     }
 }
 

@@ -18,6 +18,9 @@
 //! (`Missing Authentication Token`, `IncompleteSignatureException`,
 //! `InvalidSignatureException`, `UnrecognizedClientException`).
 //!
+//! Where authorization or a resource policy applies, a method ARN longer than 1600 bytes
+//! (a long request path) is answered 414, as AWS limits it.
+//!
 //! Only the condition keys the policies read are built for a request; a method without
 //! authorization on an API without policies costs nothing here.
 
@@ -38,6 +41,9 @@ use crate::pipeline::Client;
 pub const INVOKE: &str = "execute-api:Invoke";
 /// The action a `Cache-Control: max-age=0` request needs when the method requires it.
 pub const INVALIDATE_CACHE: &str = "execute-api:InvalidateCache";
+/// AWS's limit on a method ARN where authorization or a resource policy applies: a longer
+/// request path is answered 414 (reference §10).
+pub const MAX_METHOD_ARN_BYTES: usize = 1600;
 
 /// How the data plane's listeners and clients are set up for access control.
 #[derive(Debug, Default)]
@@ -150,6 +156,14 @@ pub async fn check(
         // A PRIVATE API is not reachable from a public listener, and a private listener
         // reaches only PRIVATE APIs (AWS answers 403 Forbidden either way).
         return Err(Reject::new(GatewayResponseType::InvalidApiKey));
+    }
+    let authorized = &*request.route.authorization_type != "NONE";
+    if (authorized || access.resource_policy.is_some())
+        && access.method_arn_len(request.head.method.as_str(), request.path) > MAX_METHOD_ARN_BYTES
+    {
+        return Err(Reject::new(GatewayResponseType::Default4xx)
+            .with_status(http::StatusCode::URI_TOO_LONG)
+            .with_message("Request URI too long"));
     }
     let caller = match &*request.route.authorization_type {
         "NONE" => None,

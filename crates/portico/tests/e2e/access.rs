@@ -8,7 +8,7 @@ use http::{HeaderMap, HeaderValue};
 use portico_test_support::{AdminClient, Portico, ROOT_ACCESS_KEY, ROOT_SECRET_KEY};
 use serde_json::{Value, json};
 
-use crate::fixtures::{Api, deploy, put_integration, put_responses};
+use crate::fixtures::{Api, create_resource, deploy, put_integration, put_method, put_responses};
 use crate::start;
 
 /// `GET /` answered by MOCK with the caller's identity, with `authorization` as the
@@ -511,4 +511,69 @@ async fn private_apis_answer_only_on_private_listeners_that_their_policies_allow
             .contains("Private REST API doesn't have a resource policy attached to it"),
         "{body}"
     );
+}
+
+/// `GET /{proxy+}` answered 200 by MOCK, without authorization, with `policy` as the API's
+/// resource policy.
+async fn greedy_mock_api(admin: &AdminClient, policy: Option<Value>) -> Api {
+    let mut create = json!({"name": "greedy"});
+    if let Some(policy) = policy {
+        create["policy"] = Value::String(policy.to_string());
+    }
+    let created = admin.expect(201, "POST", "/restapis", Some(create)).await;
+    let api = Api {
+        id: created["id"].as_str().expect("id").to_owned(),
+        root: created["rootResourceId"].as_str().expect("root").to_owned(),
+    };
+    let proxy = create_resource(admin, &api, &api.root, "{proxy+}").await;
+    put_method(admin, &api, &proxy, "GET", &[]).await;
+    put_integration(
+        admin,
+        &api,
+        &proxy,
+        "GET",
+        json!({"type": "MOCK", "requestTemplates": {"application/json": "{\"statusCode\": 200}"}}),
+    )
+    .await;
+    put_responses(
+        admin,
+        &api,
+        &proxy,
+        "GET",
+        "200",
+        json!({}),
+        json!({"responseTemplates": {"application/json": "{\"ok\": true}"}}),
+    )
+    .await;
+    deploy(admin, &api, "prod").await;
+    api
+}
+
+#[tokio::test]
+async fn method_arns_longer_than_1600_bytes_are_refused_where_a_policy_applies() {
+    let portico = start().await;
+    let admin = portico.admin();
+    let allow_all = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]});
+    let guarded = greedy_mock_api(&admin, Some(allow_all)).await;
+    let open = greedy_mock_api(&admin, None).await;
+    let arn_prefix = format!(
+        "arn:aws:execute-api:us-east-1:000000000000:{}/prod/GET/",
+        guarded.id
+    );
+    // The longest path whose method ARN is exactly 1600 bytes.
+    let longest = format!("/{}", "a".repeat(1600 - arn_prefix.len()));
+    let (status, _, body) = get_unsigned(&portico.invoke_url(&guarded.id, "prod", &longest)).await;
+    assert_eq!((status, &body), (200, &json!({"ok": true})));
+
+    let too_long = format!("{longest}b");
+    let (status, headers, body) =
+        get_unsigned(&portico.invoke_url(&guarded.id, "prod", &too_long)).await;
+    assert_eq!(status, 414, "{body}");
+    assert_eq!(body, json!({"message": "Request URI too long"}));
+    assert_eq!(error_type(&headers), "BadRequestException");
+
+    // No authorization and no resource policy: no method ARN is built, no limit applies.
+    let (status, _, _) = get_unsigned(&portico.invoke_url(&open.id, "prod", &too_long)).await;
+    assert_eq!(status, 200);
 }
