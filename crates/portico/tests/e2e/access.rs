@@ -19,15 +19,7 @@ async fn identity_api(
     policy: Option<Value>,
     endpoint: &str,
 ) -> Api {
-    let mut create = json!({"name": "access", "endpointConfiguration": {"types": [endpoint]}});
-    if let Some(policy) = policy {
-        create["policy"] = Value::String(policy.to_string());
-    }
-    let created = admin.expect(201, "POST", "/restapis", Some(create)).await;
-    let api = Api {
-        id: created["id"].as_str().expect("id").to_owned(),
-        root: created["rootResourceId"].as_str().expect("root").to_owned(),
-    };
+    let api = create_api_with_policy(admin, policy, endpoint).await;
     admin
         .expect(
             201,
@@ -57,6 +49,19 @@ async fn identity_api(
     .await;
     deploy(admin, &api, "prod").await;
     api
+}
+
+/// `create-rest-api` with an endpoint type and, if given, `policy` as the resource policy.
+async fn create_api_with_policy(admin: &AdminClient, policy: Option<Value>, endpoint: &str) -> Api {
+    let mut create = json!({"name": "access", "endpointConfiguration": {"types": [endpoint]}});
+    if let Some(policy) = policy {
+        create["policy"] = Value::String(policy.to_string());
+    }
+    let created = admin.expect(201, "POST", "/restapis", Some(create)).await;
+    Api {
+        id: created["id"].as_str().expect("id").to_owned(),
+        root: created["rootResourceId"].as_str().expect("root").to_owned(),
+    }
 }
 
 fn now() -> i64 {
@@ -516,15 +521,7 @@ async fn private_apis_answer_only_on_private_listeners_that_their_policies_allow
 /// `GET /{proxy+}` answered 200 by MOCK, without authorization, with `policy` as the API's
 /// resource policy.
 async fn greedy_mock_api(admin: &AdminClient, policy: Option<Value>) -> Api {
-    let mut create = json!({"name": "greedy"});
-    if let Some(policy) = policy {
-        create["policy"] = Value::String(policy.to_string());
-    }
-    let created = admin.expect(201, "POST", "/restapis", Some(create)).await;
-    let api = Api {
-        id: created["id"].as_str().expect("id").to_owned(),
-        root: created["rootResourceId"].as_str().expect("root").to_owned(),
-    };
+    let api = create_api_with_policy(admin, policy, "REGIONAL").await;
     let proxy = create_resource(admin, &api, &api.root, "{proxy+}").await;
     put_method(admin, &api, &proxy, "GET", &[]).await;
     put_integration(
