@@ -109,20 +109,23 @@ impl StageAccess {
     /// The method ARN of a request: the prefix, the verb and the request path (without the
     /// stage), as AWS builds `methodArn`.
     pub fn method_arn(&self, verb: &str, path: &str) -> String {
-        let path = path.strip_prefix('/').unwrap_or(path);
         let mut arn = String::with_capacity(self.method_arn_len(verb, path));
         arn.push_str(&self.method_arn_prefix);
         arn.push_str(verb);
         arn.push('/');
-        arn.push_str(path);
+        arn.push_str(arn_path(path));
         arn
     }
 
     /// The length in bytes of [`StageAccess::method_arn`], without building it.
     pub fn method_arn_len(&self, verb: &str, path: &str) -> usize {
-        let path = path.strip_prefix('/').unwrap_or(path);
-        self.method_arn_prefix.len() + verb.len() + 1 + path.len()
+        self.method_arn_prefix.len() + verb.len() + 1 + arn_path(path).len()
     }
+}
+
+/// The request path as a method ARN ends with it: without its leading `/`.
+fn arn_path(path: &str) -> &str {
+    path.strip_prefix('/').unwrap_or(path)
 }
 
 // === impl KeyNeeds ===
@@ -172,6 +175,22 @@ impl KeyNeeds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_method_arn_length_is_the_length_of_the_arn() {
+        let access = StageAccess {
+            method_arn_prefix: "arn:aws:execute-api:us-east-1:000000000000:a1b2c3/prod/".into(),
+            resource_policy: None,
+            needs: KeyNeeds::default(),
+            private: false,
+            resource_tags: Vec::new(),
+        };
+        for path in ["/pets/1", "/", "", "//x", "/a%2Fb"] {
+            let arn = access.method_arn("GET", path);
+            assert_eq!(access.method_arn_len("GET", path), arn.len(), "{arn}");
+        }
+        assert!(access.method_arn("GET", "//x").ends_with("/prod/GET//x"));
+    }
 
     #[test]
     fn needs_follow_the_keys_a_policy_reads() {

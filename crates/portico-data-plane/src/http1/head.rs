@@ -442,7 +442,7 @@ impl RequestHead {
 
     /// Header lines in order as (name, value) bytes, names as received. Lookups compare
     /// these: names need no UTF-8 check to be compared.
-    pub fn header_lines(&self) -> impl DoubleEndedIterator<Item = (&[u8], &[u8])> + '_ {
+    fn header_lines(&self) -> impl DoubleEndedIterator<Item = (&[u8], &[u8])> + '_ {
         self.headers
             .iter()
             .map(|line| (&self.bytes[line.name()], &self.bytes[line.value()]))

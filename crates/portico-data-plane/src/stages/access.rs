@@ -43,7 +43,7 @@ pub const INVOKE: &str = "execute-api:Invoke";
 pub const INVALIDATE_CACHE: &str = "execute-api:InvalidateCache";
 /// AWS's limit on a method ARN where authorization or a resource policy applies: a longer
 /// request path is answered 414 (reference §10).
-pub const MAX_METHOD_ARN_BYTES: usize = 1600;
+const MAX_METHOD_ARN_BYTES: usize = 1600;
 
 /// How the data plane's listeners and clients are set up for access control.
 #[derive(Debug, Default)]
@@ -157,8 +157,8 @@ pub async fn check(
         // reaches only PRIVATE APIs (AWS answers 403 Forbidden either way).
         return Err(Reject::new(GatewayResponseType::InvalidApiKey));
     }
-    let authorized = &*request.route.authorization_type != "NONE";
-    if (authorized || access.resource_policy.is_some())
+    let has_authorization = &*request.route.authorization_type != "NONE";
+    if (has_authorization || access.resource_policy.is_some())
         && access.method_arn_len(request.head.method.as_str(), request.path) > MAX_METHOD_ARN_BYTES
     {
         return Err(Reject::new(GatewayResponseType::Default4xx)

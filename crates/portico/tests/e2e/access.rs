@@ -8,7 +8,7 @@ use http::{HeaderMap, HeaderValue};
 use portico_test_support::{AdminClient, Portico, ROOT_ACCESS_KEY, ROOT_SECRET_KEY};
 use serde_json::{Value, json};
 
-use crate::fixtures::{Api, create_resource, deploy, put_integration, put_method, put_responses};
+use crate::fixtures::{Api, create_resource, deploy, mock_200, put_method};
 use crate::start;
 
 /// `GET /` answered by MOCK with the caller's identity, with `authorization` as the
@@ -28,23 +28,12 @@ async fn identity_api(
             Some(json!({ "authorizationType": authorization })),
         )
         .await;
-    put_integration(
+    mock_200(
         admin,
         &api,
         &api.root,
         "GET",
-        json!({"type": "MOCK", "requestTemplates": {"application/json": "{\"statusCode\": 200}"}}),
-    )
-    .await;
-    put_responses(
-        admin,
-        &api,
-        &api.root,
-        "GET",
-        "200",
-        json!({}),
-        json!({"responseTemplates": {"application/json":
-            "{\"userArn\": \"$context.identity.userArn\", \"caller\": \"$context.identity.caller\", \"accessKey\": \"$context.identity.accessKey\", \"accountId\": \"$context.identity.accountId\", \"sourceIp\": \"$context.identity.sourceIp\"}"}}),
+        "{\"userArn\": \"$context.identity.userArn\", \"caller\": \"$context.identity.caller\", \"accessKey\": \"$context.identity.accessKey\", \"accountId\": \"$context.identity.accountId\", \"sourceIp\": \"$context.identity.sourceIp\"}",
     )
     .await;
     deploy(admin, &api, "prod").await;
@@ -524,24 +513,7 @@ async fn greedy_mock_api(admin: &AdminClient, policy: Option<Value>) -> Api {
     let api = create_api_with_policy(admin, policy, "REGIONAL").await;
     let proxy = create_resource(admin, &api, &api.root, "{proxy+}").await;
     put_method(admin, &api, &proxy, "GET", &[]).await;
-    put_integration(
-        admin,
-        &api,
-        &proxy,
-        "GET",
-        json!({"type": "MOCK", "requestTemplates": {"application/json": "{\"statusCode\": 200}"}}),
-    )
-    .await;
-    put_responses(
-        admin,
-        &api,
-        &proxy,
-        "GET",
-        "200",
-        json!({}),
-        json!({"responseTemplates": {"application/json": "{\"ok\": true}"}}),
-    )
-    .await;
+    mock_200(admin, &api, &proxy, "GET", "{\"ok\": true}").await;
     deploy(admin, &api, "prod").await;
     api
 }

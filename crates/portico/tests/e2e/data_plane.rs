@@ -6,8 +6,8 @@ use portico_test_support::EchoBackend;
 use serde_json::{Value, json};
 
 use crate::fixtures::{
-    Api, create_api, create_resource, deploy, mock_api, proxy_api, put_integration, put_method,
-    put_responses,
+    Api, create_api, create_resource, deploy, mock_200, mock_api, proxy_api, put_integration,
+    put_method, put_responses,
 };
 use crate::start;
 
@@ -304,17 +304,7 @@ async fn literal_beats_greedy_and_any_falls_back() {
     let api = create_api(&admin, "routes").await;
     let health = create_resource(&admin, &api, &api.root, "health").await;
     put_method(&admin, &api, &health, "GET", &[]).await;
-    put_integration(&admin, &api, &health, "GET", json!({ "type": "MOCK", "requestTemplates": { "application/json": "{\"statusCode\": 200}" } })).await;
-    put_responses(
-        &admin,
-        &api,
-        &health,
-        "GET",
-        "200",
-        json!({}),
-        json!({ "responseTemplates": { "application/json": "healthy" } }),
-    )
-    .await;
+    mock_200(&admin, &api, &health, "GET", "healthy").await;
     let proxy = create_resource(&admin, &api, &api.root, "{proxy+}").await;
     put_method(&admin, &api, &proxy, "ANY", &["method.request.path.proxy"]).await;
     put_integration(

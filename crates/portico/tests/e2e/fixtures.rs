@@ -110,6 +110,29 @@ pub async fn put_responses(
         .await;
 }
 
+/// A MOCK integration on an existing method that answers 200 with `template` as the body
+/// (`application/json` response template).
+pub async fn mock_200(admin: &AdminClient, api: &Api, resource: &str, verb: &str, template: &str) {
+    put_integration(
+        admin,
+        api,
+        resource,
+        verb,
+        json!({"type": "MOCK", "requestTemplates": {"application/json": "{\"statusCode\": 200}"}}),
+    )
+    .await;
+    put_responses(
+        admin,
+        api,
+        resource,
+        verb,
+        "200",
+        json!({}),
+        json!({"responseTemplates": {"application/json": template}}),
+    )
+    .await;
+}
+
 /// `create-deployment --stage-name`; returns the deployment id.
 pub async fn deploy(admin: &AdminClient, api: &Api, stage: &str) -> String {
     let deployment = admin
