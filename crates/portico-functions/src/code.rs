@@ -12,7 +12,6 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
 
 use base64::Engine as _;
-use sha2::{Digest, Sha256};
 use zip::ZipArchive;
 
 use crate::layout::{self, Layout};
@@ -181,7 +180,7 @@ pub(crate) fn remove_partial_unpacks(layout: &Layout) {
 }
 
 fn info(zip: &[u8]) -> CodeInfo {
-    let digest = Sha256::digest(zip);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, zip);
     CodeInfo {
         sha256_base64: base64::engine::general_purpose::STANDARD.encode(digest),
         sha256_hex: hex::encode(digest),

@@ -7,7 +7,6 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use sha2::{Digest, Sha256};
 
 use crate::query::{CanonicalQuery, PresignedParams, QueryScan, RawValue};
 use crate::{
@@ -442,7 +441,7 @@ fn parse_header<'a, H: HeaderSource + ?Sized>(
         return Err(Sigv4Error::Incomplete(format!(
             "Invalid key=value pair (missing equal-sign) in Authorization header (hashed with \
              SHA-256 and encoded with Base64): '{}'.",
-            BASE64.encode(Sha256::digest(header.as_bytes()))
+            BASE64.encode(crate::digest::sha256(header.as_bytes()))
         )));
     }
     if scheme != ALGORITHM {

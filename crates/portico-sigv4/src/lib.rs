@@ -16,14 +16,13 @@
 mod authorization;
 mod canonical;
 mod date;
+mod digest;
 mod headers;
 mod query;
 
 use std::fmt;
 
-use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
 pub use authorization::{
@@ -255,7 +254,7 @@ where
         let request_end = canonical_request.len();
         let mut canonical_hash = [0; 64];
         hex_into(
-            &Sha256::digest(canonical_request.as_bytes()).into(),
+            &digest::sha256(canonical_request.as_bytes()),
             &mut canonical_hash,
         );
         // The string to sign follows the canonical request in the buffer, for one HMAC update.
@@ -270,10 +269,8 @@ where
             hex_str(&canonical_hash),
         );
         let (canonical_request, string_to_sign) = canonical_request.split_at(request_end);
-        let mut mac = key.mac.clone();
-        mac.update(string_to_sign.as_bytes());
         let mut expected = [0; 64];
-        hex_into(&mac.finalize().into_bytes().into(), &mut expected);
+        hex_into(&key.mac.sign(string_to_sign.as_bytes()), &mut expected);
         if key.is_for_scope(&authorization) && signatures_match(&expected, &authorization.signature)
         {
             return Ok(());
@@ -296,8 +293,8 @@ pub struct SigningKey {
     region: String,
     service: String,
     key: [u8; 32],
-    /// The HMAC keyed with `key`, its key blocks already hashed: each signature clones it.
-    mac: Hmac<Sha256>,
+    /// The HMAC keyed with `key`, its key blocks already hashed.
+    mac: digest::MacKey,
 }
 
 // === impl SigningKey ===
@@ -305,16 +302,19 @@ pub struct SigningKey {
 impl SigningKey {
     /// Derives the key of `secret_access_key` for one day, region and service.
     pub fn derive(secret_access_key: &str, date: &str, region: &str, service: &str) -> SigningKey {
-        let key = hmac_sha256(format!("AWS4{secret_access_key}").as_bytes(), date);
-        let key = hmac_sha256(&key, region);
-        let key = hmac_sha256(&key, service);
-        let key = hmac_sha256(&key, TERMINATOR);
+        let key = digest::hmac_sha256(
+            format!("AWS4{secret_access_key}").as_bytes(),
+            date.as_bytes(),
+        );
+        let key = digest::hmac_sha256(&key, region.as_bytes());
+        let key = digest::hmac_sha256(&key, service.as_bytes());
+        let key = digest::hmac_sha256(&key, TERMINATOR.as_bytes());
         SigningKey {
             date: date.to_owned(),
             region: region.to_owned(),
             service: service.to_owned(),
             key,
-            mac: new_mac(&key),
+            mac: digest::MacKey::new(&key),
         }
     }
 
@@ -535,7 +535,7 @@ pub fn presign(
 
 /// The lowercase hex SHA-256 of `bytes` (the payload hash of a body).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    hex::encode(digest::sha256(bytes))
 }
 
 /// The string to sign: `AWS4-HMAC-SHA256 \n amz-date \n scope \n hex(sha256(canonical))`, where
@@ -577,7 +577,7 @@ pub fn signature(
     string_to_sign: &str,
 ) -> String {
     let key = SigningKey::derive(secret_access_key, date, region, service);
-    hex::encode(hmac_sha256(&key.key, string_to_sign))
+    hex::encode(key.mac.sign(string_to_sign.as_bytes()))
 }
 
 /// The credential scope's date must be the day of the request timestamp.
@@ -694,16 +694,6 @@ fn signatures_match(expected: &[u8; 64], provided: &str) -> bool {
         equal &= expected.ct_eq(&provided);
     }
     equal.into()
-}
-
-fn hmac_sha256(key: &[u8], data: &str) -> [u8; 32] {
-    let mut mac = new_mac(key);
-    mac.update(data.as_bytes());
-    mac.finalize().into_bytes().into()
-}
-
-fn new_mac(key: &[u8]) -> Hmac<Sha256> {
-    <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts keys of any length")
 }
 
 /// Lowercase hex of a SHA-256 output, on the stack.
