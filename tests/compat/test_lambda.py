@@ -429,3 +429,72 @@ def test_portico_logs_prints_the_functions_log(portico, lam, function):
     )
     assert missing.returncode != 0
     assert "no log for function never-ran" in missing.stderr
+
+
+CHATTY = """
+def handler(event, context):
+    for line in range(event["lines"]):
+        print(f"{event['tag']} line {line:04d} " + "x" * 1000)
+    return {"printed": event["lines"]}
+"""
+
+
+def test_function_logs_rotate_at_their_limit_and_portico_logs_follows_them():
+    """A log is rotated to NAME.log.1 at --function-log-max-mib; nothing printed is lost to
+    `portico logs --follow`, and the files stay bounded."""
+    import subprocess
+    from conftest import portico_binary
+    own = Portico(["--function-log-max-mib", "1"])
+    follower = None
+    try:
+        client = lambda_client(own)
+        name = unique("chatty")
+        client.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE,
+                               Handler="app.handler", Code={"ZipFile": package(CHATTY)})
+        client.get_waiter("function_active_v2").wait(FunctionName=name)
+        _, body = invoke(client, name, {"tag": "before", "lines": 10})
+        assert body == {"printed": 10}
+        # Into a file: a pipe nobody reads until the end would stall the follower.
+        followed_path = pathlib.Path(own.data_dir, "followed.txt")
+        follower = subprocess.Popen(
+            [portico_binary(), "logs", name, "--follow", "--data-dir", own.data_dir],
+            stdout=open(followed_path, "w"), stderr=subprocess.DEVNULL,
+        )
+        time.sleep(0.5)
+        # 3.6 MB of lines through a 1 MiB limit: at least three rotations.
+        request_ids = []
+        for round in range(9):
+            response, body = invoke(client, name, {"tag": f"round{round}", "lines": 400})
+            assert body == {"printed": 400}
+            request_ids.append(response["ResponseMetadata"]["RequestId"])
+            time.sleep(0.1)  # --follow looks every 200 ms; a rotation takes ~3 rounds
+        time.sleep(1.0)  # two polls of --follow
+        follower.terminate()
+        follower.wait(timeout=10)
+        follower = None
+        followed = followed_path.read_text()
+
+        logs = pathlib.Path(own.data_dir, "functions", "logs")
+        assert sorted(path.name for path in logs.iterdir()) == [f"{name}.log", f"{name}.log.1"]
+        for path in logs.iterdir():
+            # The limit, plus at most what one write added before the rotation.
+            assert path.stat().st_size <= (1 << 20) + 256 * 1024, path
+        # Everything printed after --follow started reached it, in order and whole.
+        for round, request_id in enumerate(request_ids):
+            assert f"START RequestId: {request_id}" in followed
+            assert f"END RequestId: {request_id}" in followed
+            printed = [line for line in followed.splitlines() if line.startswith(f"round{round} ")]
+            assert printed == [f"round{round} line {line:04d} " + "x" * 1000 for line in range(400)]
+        # Without --follow it prints what is kept: the rotated part, then the current one.
+        kept = subprocess.run(
+            [portico_binary(), "logs", name, "--data-dir", own.data_dir],
+            capture_output=True, text=True, timeout=30,
+        )
+        assert kept.returncode == 0, kept.stderr
+        assert kept.stdout.rstrip().splitlines()[-1].startswith(f"REPORT RequestId: {request_ids[-1]}")
+        assert "before line 0000" not in kept.stdout
+        assert len(kept.stdout) <= 2 * ((1 << 20) + 256 * 1024)
+    finally:
+        if follower is not None:
+            follower.kill()
+        own.stop()

@@ -22,6 +22,9 @@ pub struct HostConfig {
     /// Delays before each retry of a failed `Event` invocation; AWS retries twice, after
     /// about one and two minutes.
     pub event_retry_delays: Vec<Duration>,
+    /// A function's log is rotated to `{name}.log.1` at this size (64 MiB), so it takes at
+    /// most about twice this on disk.
+    pub log_max_bytes: u64,
 }
 
 // === impl HostConfig ===
@@ -36,6 +39,7 @@ impl Default for HostConfig {
             idle_timeout: Duration::from_secs(5 * 60),
             max_workers: 64,
             event_retry_delays: vec![Duration::from_secs(60), Duration::from_secs(120)],
+            log_max_bytes: 64 << 20,
         }
     }
 }

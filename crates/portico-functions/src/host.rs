@@ -261,7 +261,7 @@ impl Inner {
                 Err(SpawnError::InvalidEntrypoint(detail)) => {
                     let log_file = function
                         .pool
-                        .log_file(&self.layout.logs_dir())
+                        .log_file(&self.layout.logs_dir(), self.config.log_max_bytes)
                         .map_err(|err| InvokeError::Internal(err.into()))?;
                     let payload = worker::entrypoint_failure(&log_file, spec, &request_id, &detail);
                     return Ok(InvokeResult {
@@ -321,7 +321,7 @@ impl Inner {
             }
         }
         let log_file = pool
-            .log_file(&self.layout.logs_dir())
+            .log_file(&self.layout.logs_dir(), self.config.log_max_bytes)
             .map_err(SpawnError::Io)?;
         let ctx = SpawnContext {
             layout: &self.layout,

@@ -34,7 +34,7 @@ pub use invocation::{
     FunctionError, InvokeError, InvokeRequest, InvokeResult, MAX_EVENT_PAYLOAD_BYTES,
     MAX_SYNC_PAYLOAD_BYTES,
 };
-pub use logs::log_path;
+pub use logs::{log_path, rotated_log_path};
 
 /// A boxed error for failures whose details go to logs only.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -2,6 +2,10 @@
 //! `{data_dir}/functions/logs/{name}.log` and framed per invocation as Lambda frames them in
 //! CloudWatch (`START`, the function's lines, `END`, `REPORT`).
 //!
+//! A log is rotated when it reaches its size limit ([`crate::HostConfig::log_max_bytes`]): the
+//! full file becomes `{name}.log.1` (replacing the one before) and writing goes on in a new
+//! `{name}.log`, so a function's logs never take more than about twice the limit on disk.
+//!
 //! One pump task per worker owns the read end of the worker's output pipe and writes the
 //! framing lines itself, so the framing and the function's lines appear in order: before
 //! `END`, the pump reads whatever the pipe holds with a direct system call (the function wrote
@@ -10,9 +14,11 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use base64::Engine as _;
 use tokio::net::unix::pipe;
 use tokio::sync::{mpsc, oneshot};
@@ -29,17 +35,74 @@ pub fn log_path(data_dir: &Path, name: &str) -> PathBuf {
         .join(format!("{name}.log"))
 }
 
-/// Opens a function's log for appending; every write is one `write(2)` of whole lines, so
-/// concurrent workers never interleave within a line.
-pub(crate) fn open(path: &Path) -> io::Result<File> {
-    OpenOptions::new().create(true).append(true).open(path)
+/// Where a log goes when it is rotated: `{name}.log.1`.
+pub fn rotated_log_path(log: &Path) -> PathBuf {
+    let mut name = log.as_os_str().to_owned();
+    name.push(".1");
+    PathBuf::from(name)
 }
 
-/// Appends `text` (whole lines) to a function's log, for invocations that never got a worker.
-pub(crate) fn append(file: &File, text: &str) {
-    if let Err(err) = (&*file).write_all(text.as_bytes()) {
-        tracing::warn!(error = %err, "writing a function log failed");
+/// A function's log, shared by all its workers. Every write is one `write(2)` of whole lines
+/// to a file opened for appending, so concurrent workers never interleave within a line.
+pub(crate) struct LogFile {
+    path: PathBuf,
+    max_bytes: u64,
+    current: ArcSwap<File>,
+    /// Bytes in `current`, give or take the writes that raced with a rotation.
+    written: AtomicU64,
+    rotation: Mutex<()>,
+}
+
+// === impl LogFile ===
+
+impl LogFile {
+    /// Opens (or creates) the log at `path`, rotated at `max_bytes`.
+    pub(crate) fn open(path: PathBuf, max_bytes: u64) -> io::Result<LogFile> {
+        let file = open_append(&path)?;
+        let written = file.metadata()?.len();
+        Ok(LogFile {
+            path,
+            max_bytes,
+            current: ArcSwap::from_pointee(file),
+            written: AtomicU64::new(written),
+            rotation: Mutex::new(()),
+        })
     }
+
+    /// Appends `bytes` (whole lines), then rotates if the log reached its limit.
+    pub(crate) fn write(&self, bytes: &[u8]) {
+        if let Err(err) = (&**self.current.load()).write_all(bytes) {
+            tracing::warn!(error = %err, "writing a function log failed");
+            return;
+        }
+        let len = bytes.len() as u64;
+        if self.written.fetch_add(len, Ordering::AcqRel) + len >= self.max_bytes {
+            self.rotate();
+        }
+    }
+
+    fn rotate(&self) {
+        let _rotating = self.rotation.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.written.load(Ordering::Acquire) < self.max_bytes {
+            return; // another writer rotated while this one waited
+        }
+        // Counted as empty even if the rotation fails, so that a full disk or a read-only
+        // directory costs one attempt per `max_bytes` written rather than one per line.
+        self.written.store(0, Ordering::Release);
+        let rotated = std::fs::rename(&self.path, rotated_log_path(&self.path))
+            .and_then(|()| open_append(&self.path));
+        match rotated {
+            // A writer still holding the old file finishes its line there, in `.log.1`.
+            Ok(file) => self.current.store(Arc::new(file)),
+            Err(err) => {
+                tracing::warn!(error = %err, path = %self.path.display(), "rotating a function log failed")
+            }
+        }
+    }
+}
+
+fn open_append(path: &Path) -> io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
 }
 
 /// Base64 of the last [`TAIL_BYTES`] of `captured`.
@@ -68,7 +131,7 @@ enum Command {
 /// The pump task's state.
 struct Pump {
     receiver: pipe::Receiver,
-    file: Arc<File>,
+    file: Arc<LogFile>,
     /// Bytes after the last newline read so far.
     partial: Vec<u8>,
     /// This invocation's lines, when its caller asked for the tail.
@@ -81,7 +144,7 @@ struct Pump {
 
 impl LogPump {
     /// Starts pumping `receiver` (the worker's stdout and stderr) into `file`.
-    pub(crate) fn start(receiver: pipe::Receiver, file: Arc<File>) -> LogPump {
+    pub(crate) fn start(receiver: pipe::Receiver, file: Arc<LogFile>) -> LogPump {
         let (commands, rx) = mpsc::channel(4);
         let pump = Pump {
             receiver,
@@ -244,10 +307,8 @@ impl Pump {
     }
 }
 
-fn write_and_capture(file: &File, capture: Option<&mut Vec<u8>>, bytes: &[u8]) {
-    if let Err(err) = (&*file).write_all(bytes) {
-        tracing::warn!(error = %err, "writing a function log failed");
-    }
+fn write_and_capture(file: &LogFile, capture: Option<&mut Vec<u8>>, bytes: &[u8]) {
+    file.write(bytes);
     if let Some(capture) = capture {
         capture.extend_from_slice(bytes);
         // Keep a little more than the tail so trimming happens rarely.
@@ -275,7 +336,7 @@ mod tests {
     async fn lines_printed_before_end_appear_between_start_and_end() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.log");
-        let file = Arc::new(open(&path).unwrap());
+        let file = Arc::new(LogFile::open(path.clone(), 1 << 20).unwrap());
         let (reader, writer) = rustix::pipe::pipe().unwrap();
         let pump = LogPump::start(pipe::Receiver::from_owned_fd(reader).unwrap(), file);
         let mut writer = File::from(writer);
@@ -293,5 +354,80 @@ mod tests {
             String::from_utf8(captured).unwrap(),
             "START RequestId: r Version: $LATEST\nhello\npartial\nEND RequestId: r\n"
         );
+    }
+
+    #[test]
+    fn a_full_log_moves_to_dot_one_and_a_new_one_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.log");
+        std::fs::write(&path, "kept from before\n").unwrap();
+        let log = LogFile::open(path.clone(), 40).unwrap();
+        log.write(b"first line, 20 bytes\n"); // 17 + 21 = 38 bytes: under the limit
+        assert!(!rotated_log_path(&path).exists());
+        log.write(b"second\n"); // 45 bytes: rotates after the write
+        log.write(b"third\n");
+        assert_eq!(
+            std::fs::read_to_string(rotated_log_path(&path)).unwrap(),
+            "kept from before\nfirst line, 20 bytes\nsecond\n"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "third\n");
+
+        // The next rotation replaces `.log.1`: at most two files, whatever is written.
+        for _ in 0..10 {
+            log.write(b"0123456789\n");
+        }
+        let rotated = std::fs::read_to_string(rotated_log_path(&path)).unwrap();
+        let current = std::fs::read_to_string(&path).unwrap();
+        assert!(rotated.len() < 40 + 11, "{rotated:?}");
+        assert!(current.len() < 40, "{current:?}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        assert!(
+            rotated
+                .lines()
+                .chain(current.lines())
+                .all(|line| line == "0123456789")
+        );
+    }
+
+    #[test]
+    fn concurrent_writers_lose_no_line_across_rotations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.log");
+        // Large enough to hold everything written after the last two rotations.
+        let log = Arc::new(LogFile::open(path.clone(), 64 * 1024).unwrap());
+        let writers: Vec<_> = (0..4)
+            .map(|writer| {
+                let log = Arc::clone(&log);
+                std::thread::spawn(move || {
+                    for line in 0..2000 {
+                        log.write(format!("writer {writer} line {line:05}\n").as_bytes());
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let current = std::fs::read_to_string(&path).unwrap();
+        let rotated = std::fs::read_to_string(rotated_log_path(&path)).unwrap();
+        // Every line is whole, and each writer's last lines are all there, in order.
+        for text in [&rotated, &current] {
+            assert!(
+                text.lines()
+                    .all(|line| line.starts_with("writer ") && line.len() == 19)
+            );
+        }
+        for writer in 0..4 {
+            let lines: Vec<&str> = rotated
+                .lines()
+                .chain(current.lines())
+                .filter(|line| line.starts_with(&format!("writer {writer} ")))
+                .collect();
+            let last = lines.last().unwrap();
+            assert_eq!(*last, format!("writer {writer} line 01999"));
+            let numbers: Vec<u32> = lines.iter().map(|l| l[14..].parse().unwrap()).collect();
+            let first = numbers[0];
+            assert_eq!(numbers, (first..2000).collect::<Vec<_>>());
+        }
     }
 }

@@ -5,7 +5,6 @@
 //! a worker, never across an await. Workers taken out of the list are dropped (killed) after
 //! the lock is released.
 
-use std::fs::File;
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
@@ -14,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::catalog::FunctionSpec;
 use crate::invocation::{ACCOUNT_LIMIT_EXCEEDED, InvokeError, RESERVED_LIMIT_EXCEEDED};
+use crate::logs::LogFile;
 use crate::worker::Worker;
 
 /// The workers and counters of one function name (all its versions).
@@ -21,7 +21,7 @@ pub(crate) struct FunctionPool {
     name: String,
     in_flight: AtomicU32,
     idle: Mutex<Vec<Worker>>,
-    log: Mutex<Option<Arc<File>>>,
+    log: Mutex<Option<Arc<LogFile>>>,
 }
 
 /// A slot of concurrency, held for the length of one invocation.
@@ -133,14 +133,15 @@ impl FunctionPool {
         });
     }
 
-    /// The function's log file, opened on first use.
-    pub(crate) fn log_file(&self, logs_dir: &Path) -> io::Result<Arc<File>> {
+    /// The function's log file, opened on first use, rotated at `max_bytes`.
+    pub(crate) fn log_file(&self, logs_dir: &Path, max_bytes: u64) -> io::Result<Arc<LogFile>> {
         let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(file) = log.as_ref() {
             return Ok(Arc::clone(file));
         }
-        let file = Arc::new(crate::logs::open(
-            &logs_dir.join(format!("{}.log", self.name)),
+        let file = Arc::new(LogFile::open(
+            logs_dir.join(format!("{}.log", self.name)),
+            max_bytes,
         )?);
         *log = Some(Arc::clone(&file));
         Ok(file)

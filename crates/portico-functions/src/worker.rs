@@ -6,7 +6,6 @@
 //! included, reaches function code; killing the group also ends anything the function started.
 
 use std::ffi::OsString;
-use std::fs::File;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -112,7 +111,7 @@ struct AbortOnDrop(JoinHandle<()>);
 pub(crate) async fn spawn(
     ctx: &SpawnContext<'_>,
     spec: Arc<FunctionSpec>,
-    log_file: Arc<File>,
+    log_file: Arc<logs::LogFile>,
 ) -> Result<Worker, SpawnError> {
     let task_root = unpacked_code(ctx, &spec).await.map_err(SpawnError::Io)?;
     let (program, args): (PathBuf, Vec<OsString>) = match &spec.runtime {
@@ -200,18 +199,18 @@ pub(crate) async fn spawn(
 /// The log lines and result of an invocation that never got a worker (its entry point is
 /// missing): Lambda reports these as a function error.
 pub(crate) fn entrypoint_failure(
-    log_file: &File,
+    log_file: &logs::LogFile,
     spec: &FunctionSpec,
     request_id: &str,
     detail: &str,
 ) -> Bytes {
-    logs::append(
-        log_file,
-        &format!(
+    log_file.write(
+        format!(
             "START RequestId: {request_id} Version: {version}\nRequestId: {request_id} Error: {detail}\nRuntime.InvalidEntrypoint\nEND RequestId: {request_id}\nREPORT RequestId: {request_id}\tDuration: 0.00 ms\tBilled Duration: 0 ms\tMemory Size: {memory} MB\tMax Memory Used: 0 MB\tStatus: error\tError Type: Runtime.InvalidEntrypoint\n",
             version = spec.version,
             memory = spec.memory_mb,
-        ),
+        )
+        .as_bytes(),
     );
     platform_error("Runtime.InvalidEntrypoint", request_id, detail)
 }

@@ -82,6 +82,9 @@ pub struct ServeArgs {
     /// Seconds an idle warm function worker is kept before it is stopped.
     #[arg(long, default_value_t = 300)]
     function_idle_timeout: u64,
+    /// Size in MiB at which a function's log is rotated to `{name}.log.1`.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..))]
+    function_log_max_mib: u64,
 }
 
 /// Runs the gateway until a shutdown signal.
@@ -150,6 +153,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         python: args.python.clone(),
         idle_timeout: std::time::Duration::from_secs(args.function_idle_timeout.max(1)),
         max_workers: args.max_function_workers.max(1),
+        log_max_bytes: args.function_log_max_mib.saturating_mul(1 << 20),
         ..portico_functions::HostConfig::default()
     })
     .await
