@@ -456,10 +456,11 @@ def test_function_logs_rotate_at_their_limit_and_portico_logs_follows_them():
         assert body == {"printed": 10}
         # Into a file: a pipe nobody reads until the end would stall the follower.
         followed_path = pathlib.Path(own.data_dir, "followed.txt")
-        follower = subprocess.Popen(
-            [portico_binary(), "logs", name, "--follow", "--data-dir", own.data_dir],
-            stdout=open(followed_path, "w"), stderr=subprocess.DEVNULL,
-        )
+        with open(followed_path, "w") as followed_file:
+            follower = subprocess.Popen(
+                [portico_binary(), "logs", name, "--follow", "--data-dir", own.data_dir],
+                stdout=followed_file, stderr=subprocess.DEVNULL,
+            )
         time.sleep(0.5)
         # 3.6 MB of lines through a 1 MiB limit: at least three rotations.
         request_ids = []
@@ -468,7 +469,11 @@ def test_function_logs_rotate_at_their_limit_and_portico_logs_follows_them():
             assert body == {"printed": 400}
             request_ids.append(response["ResponseMetadata"]["RequestId"])
             time.sleep(0.1)  # --follow looks every 200 ms; a rotation takes ~3 rounds
-        time.sleep(1.0)  # two polls of --follow
+        deadline = time.time() + 15
+        while (f"REPORT RequestId: {request_ids[-1]}" not in followed_path.read_text()
+               and time.time() < deadline):
+            time.sleep(0.1)
+        time.sleep(0.5)  # two more looks: nothing else must arrive (no line twice)
         follower.terminate()
         follower.wait(timeout=10)
         follower = None

@@ -72,8 +72,8 @@ impl LogFile {
     /// Appends `bytes` (whole lines), then rotates if the log reached its limit.
     pub(crate) fn write(&self, bytes: &[u8]) {
         if let Err(err) = (&**self.current.load()).write_all(bytes) {
+            // Still counted: on a full disk, rotating drops `.log.1` and frees its space.
             tracing::warn!(error = %err, "writing a function log failed");
-            return;
         }
         let len = bytes.len() as u64;
         if self.written.fetch_add(len, Ordering::AcqRel) + len >= self.max_bytes {
@@ -89,15 +89,34 @@ impl LogFile {
         // Counted as empty even if the rotation fails, so that a full disk or a read-only
         // directory costs one attempt per `max_bytes` written rather than one per line.
         self.written.store(0, Ordering::Release);
-        let rotated = std::fs::rename(&self.path, rotated_log_path(&self.path))
-            .and_then(|()| open_append(&self.path));
-        match rotated {
+        // Move the file only if the path still names it: another `LogFile` on this path (the
+        // function was deleted and created again while an invocation of the old one ran)
+        // may have rotated it already, or a rotation may have renamed it and then failed to
+        // open the new file. Either way, writing goes on in whatever the path names now.
+        let current = self.current.load_full();
+        let moved = match is_at(&current, &self.path) {
+            Ok(true) => std::fs::rename(&self.path, rotated_log_path(&self.path)),
+            Ok(false) => Ok(()),
+            Err(err) => Err(err),
+        };
+        match moved.and_then(|()| open_append(&self.path)) {
             // A writer still holding the old file finishes its line there, in `.log.1`.
             Ok(file) => self.current.store(Arc::new(file)),
             Err(err) => {
                 tracing::warn!(error = %err, path = %self.path.display(), "rotating a function log failed")
             }
         }
+    }
+}
+
+/// Whether `path` names the open `file` (a missing path does not).
+fn is_at(file: &File, path: &Path) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let open = file.metadata()?;
+    match std::fs::metadata(path) {
+        Ok(named) => Ok(open.dev() == named.dev() && open.ino() == named.ino()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(err) => Err(err),
     }
 }
 
@@ -387,6 +406,43 @@ mod tests {
                 .chain(current.lines())
                 .all(|line| line == "0123456789")
         );
+    }
+
+    #[test]
+    fn a_second_log_on_the_same_path_follows_the_first_ones_rotation() {
+        // A function deleted and created again while an invocation of the old one ran: two
+        // `LogFile`s on one path. The second must not rotate the first one's new file away.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.log");
+        let old = LogFile::open(path.clone(), 30).unwrap();
+        let new = LogFile::open(path.clone(), 30).unwrap();
+        old.write(b"old 1 ............\n");
+        new.write(b"new 1 ............\n");
+        old.write(b"old 2 ............\n"); // old counts 38: rotates
+        new.write(b"new 2 ............\n"); // still in the rotated file; new counts 38
+        new.write(b"new 3 ............\n");
+        old.write(b"old 3 ............\n");
+        assert_eq!(
+            std::fs::read_to_string(rotated_log_path(&path)).unwrap(),
+            "old 1 ............\nnew 1 ............\nold 2 ............\nnew 2 ............\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "new 3 ............\nold 3 ............\n"
+        );
+    }
+
+    #[test]
+    fn a_log_removed_by_hand_is_created_again_at_the_next_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.log");
+        let log = LogFile::open(path.clone(), 20).unwrap();
+        log.write(b"gone\n");
+        std::fs::remove_file(&path).unwrap();
+        log.write(b"into the removed file\n"); // rotates: nothing to move, a new file
+        log.write(b"kept\n");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "kept\n");
+        assert!(!rotated_log_path(&path).exists());
     }
 
     #[test]

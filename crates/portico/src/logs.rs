@@ -29,15 +29,28 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// Prints the log, then (with `--follow`) what is appended to it until interrupted.
 pub fn run(args: &LogsArgs) -> anyhow::Result<()> {
     let path = portico_functions::log_path(&args.data_dir, &args.function);
-    let mut out = std::io::stdout().lock();
     let rotated_path = portico_functions::rotated_log_path(&path);
-    let mut reading: Option<File> = None;
+    let mut out = std::io::stdout().lock();
+    // The current file first, then the rotated one: if the gateway rotates in between, the
+    // rotated one is the file just opened, and nothing is skipped.
+    let mut reading = open_if_present(&path)?;
     let rotated = open_if_present(&rotated_path)?;
     let had_rotated = rotated.is_some();
     if let Some(mut rotated) = rotated {
-        copy_new(&mut rotated, &mut out, &path)?;
+        if let Some(current) = &reading
+            && same_file(current, &rotated)?
+        {
+            reading = None; // it moved: open what the path names now
+        }
+        copy_new(&mut rotated, &mut out, &rotated_path)?;
     }
+    // A file rotated away is read once more at the next look: a worker holding it may still
+    // have finished a line there.
+    let mut draining: Option<File> = None;
     loop {
+        if let Some(mut previous) = draining.take() {
+            copy_new(&mut previous, &mut out, &path)?;
+        }
         match open_if_present(&path)? {
             Some(at_path) => {
                 let same = match &reading {
@@ -45,9 +58,9 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<()> {
                     None => false,
                 };
                 if !same {
-                    // Rotated (or the function was deleted and created again): finish the
-                    // file being read; if it rotated twice since the last look, print the
-                    // generation in between (now `.log.1`); then the new file from its start.
+                    // Rotated: finish the file being read; if it rotated twice since the
+                    // last look, print the generation in between (now `.log.1`); then the
+                    // new file from its start.
                     if let Some(mut previous) = reading.take() {
                         copy_new(&mut previous, &mut out, &path)?;
                         if let Some(mut between) = open_if_present(&rotated_path)?
@@ -56,6 +69,7 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<()> {
                         {
                             copy_new(&mut between, &mut out, &rotated_path)?;
                         }
+                        draining = Some(previous);
                     }
                     reading = Some(at_path);
                 }
