@@ -140,31 +140,111 @@ pub(crate) fn unpacked(layout: &Layout, data_dir: &Path, sha256_hex: &str) -> io
 /// Removes stored and unpacked packages no digest (hex) in `in_use` names; returns how many
 /// packages went. Only safe while no upload is between its `store` and its commit and no
 /// worker runs removed code: `portico serve` calls it at start-up, before anything is
-/// served. Blocking.
+/// served; a running gateway uses [`Collector`]. Blocking.
 pub fn remove_unused(
     data_dir: &Path,
     in_use: &std::collections::HashSet<String>,
 ) -> io::Result<usize> {
-    let layout = Layout::new(data_dir);
     let mut removed = 0;
-    for entry in fs::read_dir(layout.code_dir())? {
-        let path = entry?.path();
-        let digest = path.file_stem().and_then(|stem| stem.to_str());
-        let is_package = path.extension().is_some_and(|ext| ext == "zip");
-        if is_package && digest.is_some_and(|digest| !in_use.contains(digest)) {
-            fs::remove_file(&path)?;
-            removed += 1;
-        }
-    }
-    for entry in fs::read_dir(layout.unpacked_dir())? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !name.starts_with(".tmp-") && !in_use.contains(&*name) {
-            fs::remove_dir_all(entry.path())?;
+    for digest in stored_digests(data_dir)? {
+        if !in_use.contains(&digest) {
+            removed += usize::from(remove(data_dir, &digest)?);
         }
     }
     Ok(removed)
+}
+
+/// Removes code packages of a running gateway once they have gone unreferenced for a
+/// grace period: [`COLLECTOR_GRACE`] is longer than any invocation may run (AWS's 900 s
+/// timeout), so no running worker loses its code; and an upload stored but not yet
+/// committed (a moment) is referenced long before its package could go.
+#[derive(Debug)]
+pub struct Collector {
+    grace: std::time::Duration,
+    unreferenced_since: std::collections::HashMap<String, std::time::Instant>,
+}
+
+/// How long a package stays after the last version naming it went: the longest function
+/// timeout (15 minutes) and a minute for a killed worker to exit.
+pub const COLLECTOR_GRACE: std::time::Duration = std::time::Duration::from_secs(16 * 60);
+
+// === impl Collector ===
+
+impl Collector {
+    /// A collector that removes packages unreferenced for `grace`.
+    pub fn new(grace: std::time::Duration) -> Collector {
+        Collector {
+            grace,
+            unreferenced_since: std::collections::HashMap::new(),
+        }
+    }
+
+    /// One pass: notes when each stored package was first seen unreferenced and removes
+    /// those unreferenced for the grace period; returns how many went. `in_use` must be
+    /// read from the store *before* the call, so that a package stored after that read
+    /// counts as unreferenced only from now. Blocking.
+    pub fn collect(
+        &mut self,
+        data_dir: &Path,
+        in_use: &std::collections::HashSet<String>,
+        now: std::time::Instant,
+    ) -> io::Result<usize> {
+        let unreferenced: std::collections::HashSet<String> = stored_digests(data_dir)?
+            .into_iter()
+            .filter(|digest| !in_use.contains(digest))
+            .collect();
+        // A package referenced again (the same code uploaded anew) starts over.
+        self.unreferenced_since
+            .retain(|digest, _| unreferenced.contains(digest));
+        let mut removed = 0;
+        for digest in unreferenced {
+            let since = *self.unreferenced_since.entry(digest.clone()).or_insert(now);
+            if now.saturating_duration_since(since) >= self.grace {
+                removed += usize::from(remove(data_dir, &digest)?);
+                self.unreferenced_since.remove(&digest);
+            }
+        }
+        Ok(removed)
+    }
+}
+
+/// Digests (hex) that have a stored package or an unpacked directory.
+fn stored_digests(data_dir: &Path) -> io::Result<std::collections::HashSet<String>> {
+    let layout = Layout::new(data_dir);
+    let mut digests = std::collections::HashSet::new();
+    for entry in fs::read_dir(layout.code_dir())? {
+        let path = entry?.path();
+        let is_package = path.extension().is_some_and(|ext| ext == "zip");
+        if let Some(digest) = path.file_stem().and_then(|stem| stem.to_str())
+            && is_package
+        {
+            digests.insert(digest.to_owned());
+        }
+    }
+    for entry in fs::read_dir(layout.unpacked_dir())? {
+        let name = entry?.file_name();
+        let name = name.to_string_lossy();
+        if !name.starts_with(".tmp-") {
+            digests.insert(name.into_owned());
+        }
+    }
+    Ok(digests)
+}
+
+/// Removes a digest's package and unpacked directory; whether there was a package.
+fn remove(data_dir: &Path, digest: &str) -> io::Result<bool> {
+    let layout = Layout::new(data_dir);
+    let had_package = match fs::remove_file(zip_path(data_dir, digest)) {
+        Ok(()) => true,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => false,
+        Err(err) => return Err(err),
+    };
+    match fs::remove_dir_all(layout.unpacked_dir().join(digest)) {
+        Ok(()) => {}
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+        Err(err) => return Err(err),
+    }
+    Ok(had_package)
 }
 
 /// Removes unpack directories a crash left behind.

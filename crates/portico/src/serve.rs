@@ -265,6 +265,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
     let flusher = portico_control_plane::usage::spawn_flusher(control_plane.clone());
+    let code_collector = portico_control_plane::lambda::spawn_code_collector(control_plane.clone());
     let router = portico_control_plane::router(control_plane.clone());
     // The peer address reaches handlers for `aws:SourceIp` in control-plane policies.
     let admin = axum::serve(
@@ -274,6 +275,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .with_graceful_shutdown(signalled(stopped));
     let (admin_result, data_result) = tokio::join!(admin, data_task);
     flusher.abort();
+    code_collector.abort();
     // Requests counted since the last tick reach the store before the process exits.
     if let Err(err) = portico_control_plane::usage::flush_all(&control_plane).await {
         tracing::warn!(error = %err, "final usage flush failed");

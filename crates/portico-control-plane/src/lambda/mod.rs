@@ -95,22 +95,83 @@ pub async fn remove_unused_code(control_plane: &ControlPlane) -> std::io::Result
     let Some(functions) = control_plane.functions() else {
         return Ok(0);
     };
-    let in_use: std::collections::HashSet<String> =
-        typed::list_all::<StoredFunction>(control_plane.store())
-            .await
-            .map_err(std::io::Error::other)?
-            .into_iter()
-            .flat_map(|(_, record)| {
-                let function = record.value;
-                std::iter::once(function.latest)
-                    .chain(function.versions)
-                    .map(|version| version.code_sha256_hex)
-            })
-            .collect();
+    let in_use = code_in_use(control_plane).await?;
     let data_dir = functions.data_dir.clone();
     tokio::task::spawn_blocking(move || portico_functions::code::remove_unused(&data_dir, &in_use))
         .await
         .map_err(std::io::Error::other)?
+}
+
+/// Every [`CODE_COLLECTION_INTERVAL`], removes code packages that no stored
+/// version has named for [`portico_functions::code::COLLECTOR_GRACE`], while the gateway
+/// runs (start-up removes them at once with [`remove_unused_code`]).
+pub fn spawn_code_collector(control_plane: ControlPlane) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut collector =
+            portico_functions::code::Collector::new(portico_functions::code::COLLECTOR_GRACE);
+        let mut ticker = tokio::time::interval(CODE_COLLECTION_INTERVAL);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let Some(functions) = control_plane.functions() else {
+                return;
+            };
+            // Read before the directory is listed: a package stored after this read is
+            // unreferenced only from this pass on, and its commit comes long before the grace ends.
+            let in_use = match code_in_use(&control_plane).await {
+                Ok(in_use) => in_use,
+                Err(err) => {
+                    tracing::warn!(error = %err, "listing function code in use failed");
+                    continue;
+                }
+            };
+            let data_dir = functions.data_dir.clone();
+            let now = std::time::Instant::now();
+            let pass = tokio::task::spawn_blocking(move || {
+                let removed = collector.collect(&data_dir, &in_use, now);
+                (collector, removed)
+            })
+            .await;
+            match pass {
+                Ok((kept, removed)) => {
+                    collector = kept;
+                    match removed {
+                        Ok(0) => {}
+                        Ok(removed) => {
+                            tracing::info!(removed, "removed unused function code packages")
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = %err, "removing unused function code failed")
+                        }
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "the function code collector stopped");
+                    return;
+                }
+            }
+        }
+    })
+}
+
+/// How often the running gateway looks for unused code packages.
+pub const CODE_COLLECTION_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The code digests (hex) some stored version of some function names.
+async fn code_in_use(
+    control_plane: &ControlPlane,
+) -> std::io::Result<std::collections::HashSet<String>> {
+    Ok(typed::list_all::<StoredFunction>(control_plane.store())
+        .await
+        .map_err(std::io::Error::other)?
+        .into_iter()
+        .flat_map(|(_, record)| {
+            let function = record.value;
+            std::iter::once(function.latest)
+                .chain(function.versions)
+                .map(|version| version.code_sha256_hex)
+        })
+        .collect())
 }
 
 fn needs_activation(function: &StoredFunction) -> bool {

@@ -165,3 +165,61 @@ fn unused_packages_are_removed_and_used_ones_kept() {
     // Nothing left to remove the second time.
     assert_eq!(remove_unused(dir.path(), &in_use).unwrap(), 0);
 }
+
+#[test]
+fn the_collector_removes_a_package_only_after_it_stayed_unreferenced_for_the_grace() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let layout = Layout::new(dir.path());
+    layout.create_all().unwrap();
+    let kept = store(
+        dir.path(),
+        &build(&[Entry::File("a.py", b"a = 1\n", 0o644)]),
+    )
+    .unwrap();
+    let old = store(
+        dir.path(),
+        &build(&[Entry::File("b.py", b"b = 1\n", 0o644)]),
+    )
+    .unwrap();
+    let old_dir = unpacked(&layout, dir.path(), &old.sha256_hex).unwrap();
+    let only_kept = [kept.sha256_hex.clone()].into_iter().collect();
+    let both = [kept.sha256_hex.clone(), old.sha256_hex.clone()]
+        .into_iter()
+        .collect();
+    let grace = Duration::from_secs(60);
+    let mut collector = Collector::new(grace);
+    let start = Instant::now();
+
+    // Unreferenced from `start`; still there just before the grace ends.
+    assert_eq!(collector.collect(dir.path(), &only_kept, start).unwrap(), 0);
+    let almost = start + grace - Duration::from_secs(1);
+    assert_eq!(
+        collector.collect(dir.path(), &only_kept, almost).unwrap(),
+        0
+    );
+    assert!(zip_path(dir.path(), &old.sha256_hex).exists() && old_dir.exists());
+
+    // Referenced again (the same code uploaded anew): the clock starts over.
+    assert_eq!(collector.collect(dir.path(), &both, almost).unwrap(), 0);
+    let later = start + 2 * grace;
+    assert_eq!(collector.collect(dir.path(), &only_kept, later).unwrap(), 0);
+    assert!(zip_path(dir.path(), &old.sha256_hex).exists());
+
+    // A full grace after it went unreferenced again: package and unpacked code go.
+    assert_eq!(
+        collector
+            .collect(dir.path(), &only_kept, later + grace)
+            .unwrap(),
+        1
+    );
+    assert!(!zip_path(dir.path(), &old.sha256_hex).exists());
+    assert!(!old_dir.exists());
+    assert!(zip_path(dir.path(), &kept.sha256_hex).exists());
+    assert_eq!(
+        collector
+            .collect(dir.path(), &only_kept, later + 3 * grace)
+            .unwrap(),
+        0
+    );
+}
