@@ -69,6 +69,9 @@ struct Inner {
     functions: Option<lambda::Functions>,
     /// Orders republishes of the function catalog (see `lambda::republish`).
     function_catalog: tokio::sync::Mutex<()>,
+    /// Shared by uploads from storing a code package to committing the record naming it;
+    /// exclusive while the code collector decides and removes (see `lambda::spawn_code_collector`).
+    code_uploads: tokio::sync::RwLock<()>,
     /// Held by writes that publish stages, from reading to publishing, so that snapshots are
     /// published in commit order and a slow write can never put back an older stage (or
     /// one deleted meanwhile).
@@ -108,6 +111,7 @@ impl ControlPlane {
                 identities: tokio::sync::Mutex::new(()),
                 functions,
                 function_catalog: tokio::sync::Mutex::new(()),
+                code_uploads: tokio::sync::RwLock::new(()),
                 stages: tokio::sync::Mutex::new(()),
                 usage_flush: tokio::sync::Mutex::new(()),
             }),
@@ -137,6 +141,11 @@ impl ControlPlane {
     /// Held while the function catalog is rebuilt and published.
     pub(crate) fn functions_lock(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.function_catalog
+    }
+
+    /// Orders code uploads (shared) against the code collector (exclusive).
+    pub(crate) fn code_uploads_lock(&self) -> &tokio::sync::RwLock<()> {
+        &self.inner.code_uploads
     }
 
     /// The function host and its data directory, if functions are hosted.

@@ -148,7 +148,10 @@ pub fn remove_unused(
     let mut removed = 0;
     for digest in stored_digests(data_dir)? {
         if !in_use.contains(&digest) {
-            removed += usize::from(remove(data_dir, &digest)?);
+            match remove(data_dir, &digest) {
+                Ok(had_package) => removed += usize::from(had_package),
+                Err(err) => tracing::warn!(error = %err, digest, "removing function code failed"),
+            }
         }
     }
     Ok(removed)
@@ -156,8 +159,8 @@ pub fn remove_unused(
 
 /// Removes code packages of a running gateway once they have gone unreferenced for a
 /// grace period: [`COLLECTOR_GRACE`] is longer than any invocation may run (AWS's 900 s
-/// timeout), so no running worker loses its code; and an upload stored but not yet
-/// committed (a moment) is referenced long before its package could go.
+/// timeout), so no running worker loses its code. The caller keeps uploads out while a
+/// pass runs (an upload stores its package before committing the record naming it).
 #[derive(Debug)]
 pub struct Collector {
     grace: std::time::Duration,
@@ -180,9 +183,8 @@ impl Collector {
     }
 
     /// One pass: notes when each stored package was first seen unreferenced and removes
-    /// those unreferenced for the grace period; returns how many went. `in_use` must be
-    /// read from the store *before* the call, so that a package stored after that read
-    /// counts as unreferenced only from now. Blocking.
+    /// those unreferenced for the grace period; returns how many went. A package that
+    /// cannot be removed is logged and tried again at the next pass. Blocking.
     pub fn collect(
         &mut self,
         data_dir: &Path,
@@ -200,8 +202,15 @@ impl Collector {
         for digest in unreferenced {
             let since = *self.unreferenced_since.entry(digest.clone()).or_insert(now);
             if now.saturating_duration_since(since) >= self.grace {
-                removed += usize::from(remove(data_dir, &digest)?);
-                self.unreferenced_since.remove(&digest);
+                match remove(data_dir, &digest) {
+                    Ok(had_package) => {
+                        removed += usize::from(had_package);
+                        self.unreferenced_since.remove(&digest);
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, digest, "removing function code failed");
+                    }
+                }
             }
         }
         Ok(removed)
@@ -217,18 +226,27 @@ fn stored_digests(data_dir: &Path) -> io::Result<std::collections::HashSet<Strin
         let is_package = path.extension().is_some_and(|ext| ext == "zip");
         if let Some(digest) = path.file_stem().and_then(|stem| stem.to_str())
             && is_package
+            && is_digest(digest)
         {
             digests.insert(digest.to_owned());
         }
     }
     for entry in fs::read_dir(layout.unpacked_dir())? {
         let name = entry?.file_name();
-        let name = name.to_string_lossy();
-        if !name.starts_with(".tmp-") {
-            digests.insert(name.into_owned());
+        // Partial unpacks are `.tmp-…`; anything else that is not a digest is not ours.
+        if let Some(name) = name.to_str().filter(|name| is_digest(name)) {
+            digests.insert(name.to_owned());
         }
     }
     Ok(digests)
+}
+
+/// Whether `name` is a SHA-256 in lowercase hex, as packages are named.
+fn is_digest(name: &str) -> bool {
+    name.len() == 64
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
 }
 
 /// Removes a digest's package and unpacked directory; whether there was a package.

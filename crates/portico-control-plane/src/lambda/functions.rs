@@ -71,9 +71,13 @@ pub(crate) async fn create_function(
     let publish = request.input.publish;
     let function =
         with_stamp(|stamp| StoredFunction::create(request.input, &upload(&info), stamp))?;
+    // Until the record naming the package is committed, the collector must not remove it.
+    let uploading = control_plane.code_uploads_lock().read().await;
     store_code(&control_plane, zip).await?;
     let write = typed::put("", function.name(), &function, Expect::Absent)?;
-    match commit(&control_plane, vec![write]).await {
+    let committed = commit(&control_plane, vec![write]).await;
+    drop(uploading);
+    match committed {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             return Err(
@@ -251,6 +255,8 @@ pub(crate) async fn update_function_code(
             &function.latest.configuration,
         ));
     }
+    // Until the record naming the package is committed, the collector must not remove it.
+    let uploading = control_plane.code_uploads_lock().read().await;
     store_code(&control_plane, zip).await?;
     let updated = update(&control_plane, &reference.name, |function| {
         with_stamp(|stamp| {
@@ -258,7 +264,9 @@ pub(crate) async fn update_function_code(
         })?;
         Ok(function.latest.configuration.clone())
     })
-    .await?;
+    .await;
+    drop(uploading);
+    let updated = updated?;
     if request.publish {
         let published = update(&control_plane, &reference.name, |function| {
             Ok(with_stamp(|stamp| {

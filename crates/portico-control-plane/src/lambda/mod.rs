@@ -116,8 +116,9 @@ pub fn spawn_code_collector(control_plane: ControlPlane) -> tokio::task::JoinHan
             let Some(functions) = control_plane.functions() else {
                 return;
             };
-            // Read before the directory is listed: a package stored after this read is
-            // unreferenced only from this pass on, and its commit comes long before the grace ends.
+            // No upload is between storing a package and committing its record while this
+            // is held, so what the store names and what is on disk agree.
+            let _no_uploads = control_plane.code_uploads_lock().write().await;
             let in_use = match code_in_use(&control_plane).await {
                 Ok(in_use) => in_use,
                 Err(err) => {
