@@ -134,21 +134,20 @@ fn store_is_idempotent_and_refuses_non_zips() {
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
 }
 
-#[test]
-fn unused_packages_are_removed_and_used_ones_kept() {
+/// A data directory with two stored packages: `a.py` (to keep) and `b.py`.
+fn two_stored_packages() -> (tempfile::TempDir, Layout, CodeInfo, CodeInfo) {
     let dir = tempfile::tempdir().unwrap();
     let layout = Layout::new(dir.path());
     layout.create_all().unwrap();
-    let kept = store(
-        dir.path(),
-        &build(&[Entry::File("a.py", b"a = 1\n", 0o644)]),
-    )
-    .unwrap();
-    let gone = store(
-        dir.path(),
-        &build(&[Entry::File("b.py", b"b = 1\n", 0o644)]),
-    )
-    .unwrap();
+    let [kept, other] = [("a.py", b"a = 1\n"), ("b.py", b"b = 1\n")].map(|(name, source)| {
+        store(dir.path(), &build(&[Entry::File(name, source, 0o644)])).unwrap()
+    });
+    (dir, layout, kept, other)
+}
+
+#[test]
+fn unused_packages_are_removed_and_used_ones_kept() {
+    let (dir, layout, kept, gone) = two_stored_packages();
     let kept_dir = unpacked(&layout, dir.path(), &kept.sha256_hex).unwrap();
     let gone_dir = unpacked(&layout, dir.path(), &gone.sha256_hex).unwrap();
     // Something that is not a package stays whatever its name.
@@ -169,19 +168,7 @@ fn unused_packages_are_removed_and_used_ones_kept() {
 #[test]
 fn the_collector_removes_a_package_only_after_it_stayed_unreferenced_for_the_grace() {
     use std::time::{Duration, Instant};
-    let dir = tempfile::tempdir().unwrap();
-    let layout = Layout::new(dir.path());
-    layout.create_all().unwrap();
-    let kept = store(
-        dir.path(),
-        &build(&[Entry::File("a.py", b"a = 1\n", 0o644)]),
-    )
-    .unwrap();
-    let old = store(
-        dir.path(),
-        &build(&[Entry::File("b.py", b"b = 1\n", 0o644)]),
-    )
-    .unwrap();
+    let (dir, layout, kept, old) = two_stored_packages();
     let old_dir = unpacked(&layout, dir.path(), &old.sha256_hex).unwrap();
     let only_kept = [kept.sha256_hex.clone()].into_iter().collect();
     let both = [kept.sha256_hex.clone(), old.sha256_hex.clone()]
