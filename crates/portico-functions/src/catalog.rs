@@ -120,6 +120,14 @@ impl fmt::Display for Runtime {
 // === impl Compiled ===
 
 impl Compiled {
+    /// The code digests of every version in the catalog.
+    pub(crate) fn code_digests(&self) -> impl Iterator<Item = &str> {
+        self.functions
+            .values()
+            .flat_map(|function| function.versions.values())
+            .map(|spec| spec.code_sha256.as_str())
+    }
+
     /// Prepares `catalog`, reusing `previous`'s pools by name and its specs where unchanged,
     /// so that warm workers of unchanged versions stay current (compared by pointer).
     pub(crate) fn compile(catalog: Catalog, previous: &Compiled) -> Compiled {

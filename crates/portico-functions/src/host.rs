@@ -102,6 +102,18 @@ impl FunctionHost {
         self.inner.publish(catalog);
     }
 
+    /// The code digests (hex) of every version the host may run now. The store says what
+    /// is in use too, but a catalog not yet republished after a write may still run code
+    /// the store no longer names.
+    pub fn code_in_use(&self) -> std::collections::HashSet<String> {
+        self.inner
+            .catalog
+            .load()
+            .code_digests()
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// Whether AWS service `principal` (`apigateway.amazonaws.com`) may invoke `function` on
     /// behalf of `source_arn` by the function's resource-based policy (`AddPermission`), as
     /// Lambda checks calls that come without the caller's own credentials. Unknown

@@ -120,7 +120,10 @@ pub fn spawn_code_collector(control_plane: ControlPlane) -> tokio::task::JoinHan
             // is held, so what the store names and what is on disk agree.
             let _no_uploads = control_plane.code_uploads_lock().write().await;
             let in_use = match code_in_use(&control_plane).await {
-                Ok(in_use) => in_use,
+                Ok(mut in_use) => {
+                    in_use.extend(functions.host.code_in_use());
+                    in_use
+                }
                 Err(err) => {
                     tracing::warn!(error = %err, "listing function code in use failed");
                     continue;

@@ -144,3 +144,24 @@ fn runtime_identifiers_round_trip() {
     assert_eq!(Runtime::parse("python2.7"), None);
     assert_eq!(Runtime::parse("nodejs20.x"), None);
 }
+
+#[test]
+fn code_digests_name_the_code_of_every_version() {
+    let with_code = |name: &str, version: &str, byte: &str| FunctionSpec {
+        code_sha256: byte.repeat(32),
+        ..spec(name, version)
+    };
+    let catalog = Catalog {
+        functions: vec![
+            with_code("echo", "$LATEST", "aa"),
+            with_code("echo", "1", "bb"),
+            with_code("other", "$LATEST", "cc"),
+        ],
+        aliases: Vec::new(),
+        policies: Vec::new(),
+    };
+    let compiled = Compiled::compile(catalog, &Compiled::default());
+    let mut digests: Vec<&str> = compiled.code_digests().collect();
+    digests.sort_unstable();
+    assert_eq!(digests, ["aa".repeat(32), "bb".repeat(32), "cc".repeat(32)]);
+}
