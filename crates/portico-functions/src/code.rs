@@ -137,28 +137,9 @@ pub(crate) fn unpacked(layout: &Layout, data_dir: &Path, sha256_hex: &str) -> io
     }
 }
 
-/// Removes stored and unpacked packages no digest (hex) in `in_use` names; returns how many
-/// packages went. Only safe while no upload is between its `store` and its commit and no
-/// worker runs removed code: `portico serve` calls it at start-up, before anything is
-/// served; a running gateway uses [`Collector`]. Blocking.
-pub fn remove_unused(
-    data_dir: &Path,
-    in_use: &std::collections::HashSet<String>,
-) -> io::Result<usize> {
-    let mut removed = 0;
-    for digest in stored_digests(data_dir)? {
-        if !in_use.contains(&digest) {
-            match remove(data_dir, &digest) {
-                Ok(had_package) => removed += usize::from(had_package),
-                Err(err) => tracing::warn!(error = %err, digest, "removing function code failed"),
-            }
-        }
-    }
-    Ok(removed)
-}
-
-/// Removes code packages of a running gateway once they have gone unreferenced for a
-/// grace period: [`COLLECTOR_GRACE`] is longer than any invocation may run (AWS's 900 s
+/// Removes stored and unpacked code packages once no digest (hex) in use has named them for
+/// a grace period. With no grace (start-up, before anything runs) they go at once; in a
+/// running gateway [`COLLECTOR_GRACE`] is longer than any invocation may run (AWS's 900 s
 /// timeout), so no running worker loses its code. The caller keeps uploads out while a
 /// pass runs (an upload stores its package before committing the record naming it).
 #[derive(Debug)]

@@ -30,9 +30,12 @@ const MAX_LINE_BYTES: usize = 256 * 1024;
 
 /// Where the log of function `name` is written (`portico logs NAME --follow` reads it).
 pub fn log_path(data_dir: &Path, name: &str) -> PathBuf {
-    crate::layout::Layout::new(data_dir)
-        .logs_dir()
-        .join(format!("{name}.log"))
+    log_path_in(&crate::layout::Layout::new(data_dir).logs_dir(), name)
+}
+
+/// The log of function `name` in the logs directory `logs_dir`.
+pub(crate) fn log_path_in(logs_dir: &Path, name: &str) -> PathBuf {
+    logs_dir.join(format!("{name}.log"))
 }
 
 /// Where a log goes when it is rotated: `{name}.log.1`.

@@ -140,7 +140,7 @@ impl FunctionPool {
             return Ok(Arc::clone(file));
         }
         let file = Arc::new(LogFile::open(
-            logs_dir.join(format!("{}.log", self.name)),
+            crate::logs::log_path_in(logs_dir, &self.name),
             max_bytes,
         )?);
         *log = Some(Arc::clone(&file));

@@ -16,6 +16,7 @@ mod permissions;
 mod versions;
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use portico_functions::{AliasSpec, Catalog, FunctionHost, FunctionSpec, Runtime};
 use portico_model::function::{
@@ -89,73 +90,57 @@ pub async fn republish(control_plane: &ControlPlane) -> std::result::Result<(), 
 
 /// Deletes code packages no stored version names (what deleted functions and replaced code
 /// left), returning how many went. The store, not the host's catalog, says what is in use:
-/// `GetFunction` serves the code of every stored version. Call it at start-up only, before
-/// the control plane takes uploads (an upload is stored before its function is committed).
+/// `GetFunction` serves the code of every stored version. For start-up, before anything
+/// runs: a running gateway keeps unused code for a grace period ([`spawn_code_collector`]).
 pub async fn remove_unused_code(control_plane: &ControlPlane) -> std::io::Result<usize> {
-    let Some(functions) = control_plane.functions() else {
-        return Ok(0);
-    };
-    let in_use = code_in_use(control_plane).await?;
-    let data_dir = functions.data_dir.clone();
-    tokio::task::spawn_blocking(move || portico_functions::code::remove_unused(&data_dir, &in_use))
-        .await
-        .map_err(std::io::Error::other)?
+    let at_once = portico_functions::code::Collector::new(std::time::Duration::ZERO);
+    collect_unused_code(control_plane, &Arc::new(Mutex::new(at_once))).await
 }
 
-/// Every [`CODE_COLLECTION_INTERVAL`], removes code packages that no stored
-/// version has named for [`portico_functions::code::COLLECTOR_GRACE`], while the gateway
-/// runs (start-up removes them at once with [`remove_unused_code`]).
+/// Every [`CODE_COLLECTION_INTERVAL`], removes code packages that no stored version (and
+/// no version in the host's catalog) has named for
+/// [`portico_functions::code::COLLECTOR_GRACE`].
 pub fn spawn_code_collector(control_plane: ControlPlane) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut collector =
-            portico_functions::code::Collector::new(portico_functions::code::COLLECTOR_GRACE);
+        let collector = Arc::new(Mutex::new(portico_functions::code::Collector::new(
+            portico_functions::code::COLLECTOR_GRACE,
+        )));
         let mut ticker = tokio::time::interval(CODE_COLLECTION_INTERVAL);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            let Some(functions) = control_plane.functions() else {
-                return;
-            };
-            // No upload is between storing a package and committing its record while this
-            // is held, so what the store names and what is on disk agree.
-            let _no_uploads = control_plane.code_uploads_lock().write().await;
-            let in_use = match code_in_use(&control_plane).await {
-                Ok(mut in_use) => {
-                    in_use.extend(functions.host.code_in_use());
-                    in_use
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "listing function code in use failed");
-                    continue;
-                }
-            };
-            let data_dir = functions.data_dir.clone();
-            let now = std::time::Instant::now();
-            let pass = tokio::task::spawn_blocking(move || {
-                let removed = collector.collect(&data_dir, &in_use, now);
-                (collector, removed)
-            })
-            .await;
-            match pass {
-                Ok((kept, removed)) => {
-                    collector = kept;
-                    match removed {
-                        Ok(0) => {}
-                        Ok(removed) => {
-                            tracing::info!(removed, "removed unused function code packages")
-                        }
-                        Err(err) => {
-                            tracing::warn!(error = %err, "removing unused function code failed")
-                        }
-                    }
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "the function code collector stopped");
-                    return;
-                }
+            match collect_unused_code(&control_plane, &collector).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed unused function code packages"),
+                Err(err) => tracing::warn!(error = %err, "removing unused function code failed"),
             }
         }
     })
+}
+
+/// One pass of `collector` over the code directory (shared with the blocking pool, where
+/// the pass runs).
+async fn collect_unused_code(
+    control_plane: &ControlPlane,
+    collector: &Arc<Mutex<portico_functions::code::Collector>>,
+) -> std::io::Result<usize> {
+    let Some(functions) = control_plane.functions() else {
+        return Ok(0);
+    };
+    // No upload is between storing a package and committing its record while this is held,
+    // so what the store names and what is on disk agree.
+    let _no_uploads = control_plane.code_uploads_lock().write().await;
+    let mut in_use = code_in_use(control_plane).await?;
+    in_use.extend(functions.host.code_in_use());
+    let data_dir = functions.data_dir.clone();
+    let now = std::time::Instant::now();
+    let collector = Arc::clone(collector);
+    tokio::task::spawn_blocking(move || {
+        let mut collector = collector.lock().unwrap_or_else(PoisonError::into_inner);
+        collector.collect(&data_dir, &in_use, now)
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 /// How often the running gateway looks for unused code packages.

@@ -154,7 +154,9 @@ fn unused_packages_are_removed_and_used_ones_kept() {
     fs::write(layout.code_dir().join("notes.txt"), b"x").unwrap();
 
     let in_use = [kept.sha256_hex.clone()].into_iter().collect();
-    assert_eq!(remove_unused(dir.path(), &in_use).unwrap(), 1);
+    let mut at_once = Collector::new(std::time::Duration::ZERO);
+    let now = std::time::Instant::now();
+    assert_eq!(at_once.collect(dir.path(), &in_use, now).unwrap(), 1);
 
     assert!(zip_path(dir.path(), &kept.sha256_hex).exists());
     assert!(kept_dir.join("a.py").exists());
@@ -162,7 +164,7 @@ fn unused_packages_are_removed_and_used_ones_kept() {
     assert!(!gone_dir.exists());
     assert!(layout.code_dir().join("notes.txt").exists());
     // Nothing left to remove the second time.
-    assert_eq!(remove_unused(dir.path(), &in_use).unwrap(), 0);
+    assert_eq!(at_once.collect(dir.path(), &in_use, now).unwrap(), 0);
 }
 
 #[test]
