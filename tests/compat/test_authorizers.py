@@ -174,7 +174,7 @@ def test_test_invoke_authorizer_reports_the_result(apigw, token_api):
     api_id, authorizer_id, _ = token_api
     result = apigw.test_invoke_authorizer(restApiId=api_id, authorizerId=authorizer_id,
                                           headers={"Authorization": "erin"}, pathWithQueryString="/items")
-    assert result["clientStatus"] == 200
+    assert result["clientStatus"] == 0  # AWS: 0 when the authorizer succeeded
     assert result["principalId"] == "user-erin"
     policy = json.loads(result["policy"])
     assert policy["Statement"][0]["Effect"] == "Allow"

@@ -152,3 +152,36 @@ def test_key_set_is_fetched_once(gateway, pool):
     for _ in range(5):
         assert call(gateway, "/profile", pool.token(sub="user-2")).status_code == 200
     assert pool.fetches - before <= 1
+
+
+def test_test_invoke_authorizer_validates_the_token_and_reports_its_claims(gateway, pool):
+    server, api_id = gateway
+    apigw = boto3.client("apigateway", endpoint_url=server.admin_url, region_name=REGION,
+                         aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+    authorizer_id = apigw.get_authorizers(restApiId=api_id)["items"][0]["id"]
+
+    def test_invoke(**request):
+        return apigw.test_invoke_authorizer(restApiId=api_id, authorizerId=authorizer_id, **request)
+
+    valid = test_invoke(headers={"Authorization": pool.token(sub="user-9")})
+    assert valid["clientStatus"] == 0, valid
+    assert valid["claims"]["sub"] == "user-9"
+    assert valid["claims"]["email"] == "ada@example.com"
+    assert valid["claims"]["token_use"] == "id"
+    assert "policy" not in valid
+    # The header's name is matched in any case, and multiValueHeaders serve as well.
+    lower = test_invoke(multiValueHeaders={"authorization": [pool.token()]})
+    assert lower["clientStatus"] == 0, lower
+
+    now = int(time.time())
+    for request in (
+        {},
+        {"headers": {"Authorization": ""}},
+        {"headers": {"Authorization": pool.token(exp=now - 10)}},
+        {"headers": {"Authorization": pool.token(aud="other-client")}},
+        {"headers": {"Authorization": pool.token(key=pool.other_key)}},
+    ):
+        refused = test_invoke(**request)
+        assert refused["clientStatus"] == 401, request
+        assert "claims" not in refused
+        assert refused["log"].startswith("Unauthorized request")

@@ -67,6 +67,8 @@ struct Inner {
     identities: tokio::sync::Mutex<()>,
     /// The function host the Lambda API manages, if this gateway hosts functions.
     functions: Option<lambda::Functions>,
+    /// The issuers and key sets of Cognito authorizers (for `TestInvokeAuthorizer`).
+    user_pools: Arc<portico_jwt::UserPools>,
     /// Orders republishes of the function catalog (see `lambda::republish`).
     function_catalog: tokio::sync::Mutex<()>,
     /// Shared by uploads from storing a code package to committing the record naming it;
@@ -85,13 +87,16 @@ struct Inner {
 
 impl ControlPlane {
     /// A control plane over `store` that publishes to `live`, keeps limiter state in
-    /// `limits`, trusts `credentials` and manages the functions of `functions`.
+    /// `limits`, trusts `credentials`, manages the functions of `functions` and tests Cognito
+    /// authorizers against `user_pools` (shared with the data plane, so key sets are fetched
+    /// once).
     pub fn new(
         store: Arc<dyn Store>,
         live: Arc<Live>,
         limits: Arc<Limits>,
         credentials: RootCredentials,
         functions: Option<lambda::Functions>,
+        user_pools: Arc<portico_jwt::UserPools>,
     ) -> Self {
         // Until the IAM users are loaded (`iam::republish`), only the root key signs.
         live.publish_identities(portico_snapshot::Identities::new([
@@ -110,12 +115,18 @@ impl ControlPlane {
                 republish: tokio::sync::Mutex::new(()),
                 identities: tokio::sync::Mutex::new(()),
                 functions,
+                user_pools,
                 function_catalog: tokio::sync::Mutex::new(()),
                 code_uploads: tokio::sync::RwLock::new(()),
                 stages: tokio::sync::Mutex::new(()),
                 usage_flush: tokio::sync::Mutex::new(()),
             }),
         }
+    }
+
+    /// The user pools of Cognito authorizers.
+    pub(crate) fn user_pools(&self) -> &portico_jwt::UserPools {
+        &self.inner.user_pools
     }
 
     /// Held by every usage flush.

@@ -84,7 +84,7 @@ impl DataPlane {
     }
 
     /// The same data plane trusting these user-pool issuers for Cognito authorizers.
-    pub fn with_user_pools(mut self, user_pools: upstream::UserPools) -> DataPlane {
+    pub fn with_user_pools(mut self, user_pools: Arc<portico_jwt::UserPools>) -> DataPlane {
         self.backends = std::mem::take(&mut self.backends).with_user_pools(user_pools);
         self
     }

@@ -19,12 +19,14 @@ mod jwks;
 mod provider;
 #[cfg(test)]
 mod testkeys;
+mod user_pools;
 mod validate;
 
 pub use cache::{JwksCache, JwksCacheOptions};
 pub use claims::claims_as_strings;
 pub use jwks::Jwks;
 pub use provider::Provider;
+pub use user_pools::UserPools;
 pub use validate::{compile_audience_pattern, token_issuer, token_kid, validate};
 
 /// What the method asks of a token.

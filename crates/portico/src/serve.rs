@@ -162,12 +162,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         host: function_host.clone(),
         data_dir: args.data_dir.clone(),
     };
+    // One set of user pools for the data plane's authorizers and TestInvokeAuthorizer.
+    let user_pools = Arc::new(portico_jwt::UserPools::new(args.user_pool.clone()));
     let control_plane = ControlPlane::new(
         store,
         Arc::clone(&live),
         gateway_limits,
         credentials,
         Some(functions),
+        Arc::clone(&user_pools),
     );
     portico_control_plane::iam::republish(&control_plane)
         .await
@@ -246,9 +249,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         DataPlane::with_limits(Arc::clone(&live), limits)
             .with_access(access)
             .with_functions(function_host.clone())
-            .with_user_pools(portico_data_plane::upstream::UserPools::new(
-                args.user_pool.clone(),
-            )),
+            .with_user_pools(user_pools),
     );
     let mut data_workers =
         portico_data_plane::http1::workers::start(&data_plane, data_listeners, &stopped)

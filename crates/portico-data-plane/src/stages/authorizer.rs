@@ -90,11 +90,6 @@ async fn cognito(
     {
         return Ok((*cached).clone());
     }
-    let user_pools = backends.user_pools();
-    let providers: Vec<portico_jwt::Provider> = provider_arns
-        .iter()
-        .filter_map(|arn| user_pools.provider(arn))
-        .collect();
     let now = invocation
         .received_at
         .duration_since(std::time::UNIX_EPOCH)
@@ -106,9 +101,9 @@ async fn cognito(
         audience_pattern: authorizer.validation.as_ref(),
         now,
     };
-    let validated = user_pools
-        .keys()
-        .validate(&token, &providers, &requirements)
+    let validated = backends
+        .user_pools()
+        .validate(&token, provider_arns, &requirements)
         .await
         .map_err(|err| Reject::with_cause(GatewayResponseType::Unauthorized, err))?;
     let mut context = Map::new();

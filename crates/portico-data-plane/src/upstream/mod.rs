@@ -35,51 +35,7 @@ pub struct Backends {
     /// The host of Lambda functions (`AWS`/`AWS_PROXY` integrations, Lambda authorizers).
     functions: Option<portico_functions::FunctionHost>,
     /// The issuers and key sets of Cognito user-pool authorizers.
-    user_pools: Arc<UserPools>,
-}
-
-/// Where the JWTs of a user pool come from: AWS's Cognito issuer for the pool ARN, unless
-/// configured otherwise (`--user-pool ARN=ISSUER[,JWKS_URL]`), and the key sets fetched so far.
-#[derive(Default)]
-pub struct UserPools {
-    overrides: std::collections::HashMap<String, portico_jwt::Provider>,
-    keys: portico_jwt::JwksCache,
-}
-
-impl std::fmt::Debug for UserPools {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserPools")
-            .field("overrides", &self.overrides.len())
-            .finish_non_exhaustive()
-    }
-}
-
-// === impl UserPools ===
-
-impl UserPools {
-    /// User pools with the configured issuers (by provider ARN).
-    pub fn new(overrides: Vec<portico_jwt::Provider>) -> UserPools {
-        UserPools {
-            overrides: overrides
-                .into_iter()
-                .map(|provider| (provider.arn.clone(), provider))
-                .collect(),
-            keys: portico_jwt::JwksCache::default(),
-        }
-    }
-
-    /// The provider of a user-pool ARN.
-    pub fn provider(&self, arn: &str) -> Option<portico_jwt::Provider> {
-        self.overrides
-            .get(arn)
-            .cloned()
-            .or_else(|| portico_jwt::Provider::from_cognito_arn(arn))
-    }
-
-    /// The key sets, fetched on demand.
-    pub fn keys(&self) -> &portico_jwt::JwksCache {
-        &self.keys
-    }
+    user_pools: Arc<portico_jwt::UserPools>,
 }
 
 impl std::fmt::Debug for Backends {
@@ -175,13 +131,13 @@ impl Backends {
     }
 
     /// The same backends with configured user pools.
-    pub fn with_user_pools(mut self, user_pools: UserPools) -> Backends {
-        self.user_pools = Arc::new(user_pools);
+    pub fn with_user_pools(mut self, user_pools: Arc<portico_jwt::UserPools>) -> Backends {
+        self.user_pools = user_pools;
         self
     }
 
     /// The user pools of Cognito authorizers.
-    pub fn user_pools(&self) -> &UserPools {
+    pub fn user_pools(&self) -> &portico_jwt::UserPools {
         &self.user_pools
     }
 
