@@ -246,18 +246,6 @@ fn remove(data_dir: &Path, digest: &str) -> io::Result<bool> {
     Ok(had_package)
 }
 
-/// Removes unpack directories a crash left behind.
-pub(crate) fn remove_partial_unpacks(layout: &Layout) {
-    let Ok(entries) = fs::read_dir(layout.unpacked_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(".tmp-") {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
 fn info(zip: &[u8]) -> CodeInfo {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, zip);
     CodeInfo {

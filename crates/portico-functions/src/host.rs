@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use crate::catalog::{Account, Catalog, Compiled, FunctionSpec};
 use crate::config::HostConfig;
 use crate::events::{self, Spool};
+use crate::ids;
 use crate::invocation::{
     FunctionError, InvokeError, InvokeRequest, InvokeResult, MAX_EVENT_PAYLOAD_BYTES,
     MAX_SYNC_PAYLOAD_BYTES,
@@ -21,7 +22,6 @@ use crate::invocation::{
 use crate::layout::{self, Layout};
 use crate::pool::FunctionPool;
 use crate::worker::{self, Job, ProcessCount, SpawnContext, SpawnError, Worker};
-use crate::{code, ids};
 
 /// Portico's Python runtime, written to `{data_dir}/functions/runtime/bootstrap.py`.
 const BOOTSTRAP_PY: &str = include_str!("bootstrap.py");
@@ -62,7 +62,7 @@ impl FunctionHost {
     pub async fn start(config: HostConfig) -> std::io::Result<FunctionHost> {
         let layout = Layout::new(&config.data_dir);
         layout.create_all()?;
-        code::remove_partial_unpacks(&layout);
+        layout.remove_partial_writes();
         let bootstrap_py = layout.runtime_dir().join("bootstrap.py");
         if std::fs::read_to_string(&bootstrap_py).ok().as_deref() != Some(BOOTSTRAP_PY) {
             layout::write_durably(&bootstrap_py, BOOTSTRAP_PY.as_bytes())?;
