@@ -302,6 +302,36 @@ def test_permissions_build_the_function_policy(lam, function):
         lam.remove_permission(FunctionName=function, StatementId="apigw")
 
 
+def test_each_alias_has_its_own_policy(lam, function):
+    lam.publish_version(FunctionName=function)
+    lam.create_alias(FunctionName=function, Name="prod", FunctionVersion="1")
+    grant = dict(StatementId="apigw", Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com")
+    lam.add_permission(FunctionName=function, Qualifier="prod", **grant)
+    lam.add_permission(FunctionName=function, **grant)  # the same id in another policy
+    with pytest.raises(lam.exceptions.ResourceConflictException):
+        lam.add_permission(FunctionName=f"{function}:prod", **grant)
+    prod = json.loads(lam.get_policy(FunctionName=function, Qualifier="prod")["Policy"])
+    assert [s["Resource"] for s in prod["Statement"]] == [
+        f"arn:aws:lambda:{REGION}:000000000000:function:{function}:prod"]
+    unqualified = json.loads(lam.get_policy(FunctionName=function)["Policy"])
+    assert [s["Resource"] for s in unqualified["Statement"]] == [
+        f"arn:aws:lambda:{REGION}:000000000000:function:{function}"]
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as latest:
+        lam.add_permission(FunctionName=function, Qualifier="$LATEST", **grant)
+    assert "$LATEST" in latest.value.response["Error"]["Message"]
+
+    lam.remove_permission(FunctionName=function, Qualifier="prod", StatementId="apigw")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_policy(FunctionName=function, Qualifier="prod")
+    assert json.loads(lam.get_policy(FunctionName=function)["Policy"]) == unqualified
+    # A deleted alias takes its policy along.
+    lam.add_permission(FunctionName=function, Qualifier="prod", **grant)
+    lam.delete_alias(FunctionName=function, Name="prod")
+    lam.create_alias(FunctionName=function, Name="prod", FunctionVersion="1")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_policy(FunctionName=function, Qualifier="prod")
+
+
 def test_reserved_concurrency_zero_throttles_invocations(lam, function):
     assert lam.put_function_concurrency(FunctionName=function, ReservedConcurrentExecutions=0)[
         "ReservedConcurrentExecutions"] == 0

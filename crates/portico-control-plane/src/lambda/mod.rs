@@ -170,7 +170,7 @@ fn needs_activation(function: &StoredFunction) -> bool {
 }
 
 fn add_to_catalog(catalog: &mut Catalog, function: &StoredFunction) {
-    if let Some(document) = function.policy() {
+    if let Some(document) = function.combined_policy() {
         match portico_policy::Policy::parse(&document, portico_policy::PolicyKind::Resource) {
             Ok(policy) => catalog
                 .policies

@@ -41,7 +41,12 @@ pub(crate) async fn add_permission(
         if function.version(reference.qualifier.as_deref()).is_none() {
             return Err(LambdaError::function_not_found(&resource).into());
         }
-        Ok(function.add_permission(statement.clone(), revision_id.as_deref(), new_request_id())?)
+        Ok(function.add_permission(
+            reference.qualifier.as_deref(),
+            statement.clone(),
+            revision_id.as_deref(),
+            new_request_id(),
+        )?)
     })
     .await?;
     Ok(json_response(
@@ -60,7 +65,7 @@ pub(crate) async fn remove_permission(
     let query = QueryParams::parse(uri.query());
     let reference = authorized_ref(&caller, "RemovePermission", &name, query.get("Qualifier"))?;
     update(&control_plane, &reference.name, |function| {
-        Ok(function.remove_permission(&sid, new_request_id())?)
+        Ok(function.remove_permission(reference.qualifier.as_deref(), &sid, new_request_id())?)
     })
     .await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
@@ -76,9 +81,11 @@ pub(crate) async fn get_policy(
     let query = QueryParams::parse(uri.query());
     let reference = authorized_ref(&caller, "GetPolicy", &name, query.get("Qualifier"))?;
     let function = load(&control_plane, &reference.name).await?.value;
-    let policy = function.policy().ok_or_else(|| {
-        LambdaError::ResourceNotFound("The resource you requested does not exist.".into())
-    })?;
+    let policy = function
+        .policy(reference.qualifier.as_deref())
+        .ok_or_else(|| {
+            LambdaError::ResourceNotFound("The resource you requested does not exist.".into())
+        })?;
     Ok(json_response(
         StatusCode::OK,
         &json!({ "Policy": policy, "RevisionId": function.policy_revision_id }),

@@ -29,6 +29,15 @@ pub struct Statement {
     pub document: Value,
 }
 
+// === impl Statement ===
+
+impl Statement {
+    /// Whether the statement belongs to the policy of `resource_arn` (its `Resource`).
+    pub fn is_on(&self, resource_arn: &str) -> bool {
+        self.document.get("Resource").and_then(Value::as_str) == Some(resource_arn)
+    }
+}
+
 // === impl AddPermissionInput ===
 
 impl AddPermissionInput {

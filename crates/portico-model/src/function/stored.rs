@@ -402,6 +402,7 @@ impl StoredFunction {
         if self.versions.len() == before {
             return Err(LambdaError::function_not_found(&self.arn(Some(qualifier))));
         }
+        self.drop_policy(qualifier);
         Ok(())
     }
 
@@ -488,22 +489,36 @@ impl StoredFunction {
                 self.arn(Some(name))
             )));
         }
+        self.drop_policy(name);
         Ok(())
     }
 
-    /// `AddPermission`: appends a statement; statement ids are unique per function.
+    /// `AddPermission`: appends a statement to the policy of `qualifier` (a version or alias;
+    /// the function's own policy when `None`). Each has its own policy, as on Lambda, so a
+    /// statement id is unique within one of them; `$LATEST` has none.
     pub fn add_permission(
         &mut self,
+        qualifier: Option<&str>,
         statement: Statement,
         revision_id: Option<&str>,
         new_revision_id: String,
     ) -> Result<(), LambdaError> {
+        if qualifier == Some(LATEST) {
+            return Err(LambdaError::InvalidParameterValue(
+                "We currently do not support adding policies for $LATEST.".into(),
+            ));
+        }
         if let Some(revision_id) = revision_id
             && Some(revision_id) != self.policy_revision_id.as_deref()
         {
             return Err(LambdaError::stale_revision());
         }
-        if self.statements.iter().any(|s| s.sid == statement.sid) {
+        let resource = self.arn(qualifier);
+        if self
+            .statements
+            .iter()
+            .any(|s| s.sid == statement.sid && s.is_on(&resource))
+        {
             return Err(LambdaError::ResourceConflict(
                 "The statement id (sid) provided already exists. Please choose a new statement \
                  id, or remove the existing statement."
@@ -515,14 +530,17 @@ impl StoredFunction {
         Ok(())
     }
 
-    /// `RemovePermission`.
+    /// `RemovePermission` from the policy of `qualifier`.
     pub fn remove_permission(
         &mut self,
+        qualifier: Option<&str>,
         sid: &str,
         new_revision_id: String,
     ) -> Result<(), LambdaError> {
+        let resource = self.arn(qualifier);
         let before = self.statements.len();
-        self.statements.retain(|statement| statement.sid != sid);
+        self.statements
+            .retain(|statement| statement.sid != sid || !statement.is_on(&resource));
         if before == self.statements.len() {
             return Err(LambdaError::ResourceNotFound(format!(
                 "Statement {sid} is not found in resource policy."
@@ -532,9 +550,30 @@ impl StoredFunction {
         Ok(())
     }
 
-    /// `GetPolicy`'s document, if the function has statements.
-    pub fn policy(&self) -> Option<String> {
+    /// `GetPolicy`'s document for `qualifier`, if its policy has statements.
+    pub fn policy(&self, qualifier: Option<&str>) -> Option<String> {
+        let resource = self.arn(qualifier);
+        let statements: Vec<Statement> = self
+            .statements
+            .iter()
+            .filter(|statement| statement.is_on(&resource))
+            .cloned()
+            .collect();
+        (!statements.is_empty()).then(|| permission::policy_document(&statements))
+    }
+
+    /// Every policy of the function in one document, for the function host: each
+    /// statement's `Resource` names the version or alias it applies to.
+    pub fn combined_policy(&self) -> Option<String> {
         (!self.statements.is_empty()).then(|| permission::policy_document(&self.statements))
+    }
+
+    /// Drops the policy of a deleted version or alias, so that one created again under the
+    /// same name starts without it.
+    fn drop_policy(&mut self, qualifier: &str) {
+        let resource = self.arn(Some(qualifier));
+        self.statements
+            .retain(|statement| !statement.is_on(&resource));
     }
 
     /// The function's ARN, qualified when `qualifier` is given.

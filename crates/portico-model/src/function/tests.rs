@@ -208,13 +208,13 @@ fn permissions_render_as_lambdas_policy_statements() {
     .into_statement(&function.arn(None))
     .unwrap();
     function
-        .add_permission(statement.clone(), None, "r1".into())
+        .add_permission(None, statement.clone(), None, "r1".into())
         .unwrap();
     let duplicate = function
-        .add_permission(statement, None, "r2".into())
+        .add_permission(None, statement, None, "r2".into())
         .unwrap_err();
     assert_eq!(duplicate.error_type(), "ResourceConflictException");
-    let policy: serde_json::Value = serde_json::from_str(&function.policy().unwrap()).unwrap();
+    let policy: serde_json::Value = serde_json::from_str(&function.policy(None).unwrap()).unwrap();
     assert_eq!(
         policy["Statement"][0]["Principal"]["Service"],
         "apigateway.amazonaws.com"
@@ -223,8 +223,91 @@ fn permissions_render_as_lambdas_policy_statements() {
         policy["Statement"][0]["Condition"]["ArnLike"]["AWS:SourceArn"],
         "arn:aws:execute-api:us-east-1:000000000000:abc/*/GET/"
     );
-    function.remove_permission("apigw", "r3".into()).unwrap();
-    assert!(function.policy().is_none());
+    function
+        .remove_permission(None, "apigw", "r3".into())
+        .unwrap();
+    assert!(function.policy(None).is_none());
+}
+
+#[test]
+fn each_alias_and_version_has_its_own_policy() {
+    let mut function = created("f");
+    let mut next = || "rev".to_owned();
+    function
+        .publish_version(None, None, None, &mut stamp_with(&mut next))
+        .unwrap();
+    function
+        .create_alias(
+            CreateAliasInput {
+                name: Some("live".into()),
+                function_version: Some("1".into()),
+                ..Default::default()
+            },
+            &mut stamp_with(&mut next),
+        )
+        .unwrap();
+    let grant = |qualifier: Option<&str>, function: &StoredFunction| {
+        AddPermissionInput {
+            statement_id: Some("apigw".into()),
+            action: Some("lambda:InvokeFunction".into()),
+            principal: Some("apigateway.amazonaws.com".into()),
+            ..Default::default()
+        }
+        .into_statement(&function.arn(qualifier))
+        .unwrap()
+    };
+    // One statement id in three policies: the function's, the alias's and version 1's.
+    for qualifier in [None, Some("live"), Some("1")] {
+        let statement = grant(qualifier, &function);
+        function
+            .add_permission(qualifier, statement, None, "r".into())
+            .unwrap();
+    }
+    let latest = grant(Some("$LATEST"), &function);
+    let err = function
+        .add_permission(Some("$LATEST"), latest, None, "r".into())
+        .unwrap_err();
+    assert_eq!(err.error_type(), "InvalidParameterValueException");
+
+    let resources = |qualifier: Option<&str>, function: &StoredFunction| {
+        let policy: serde_json::Value =
+            serde_json::from_str(&function.policy(qualifier).unwrap()).unwrap();
+        policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|statement| statement["Resource"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(resources(None, &function), [function.arn(None)]);
+    assert_eq!(
+        resources(Some("live"), &function),
+        [function.arn(Some("live"))]
+    );
+
+    function
+        .remove_permission(Some("live"), "apigw", "r".into())
+        .unwrap();
+    assert!(function.policy(Some("live")).is_none());
+    assert!(function.policy(None).is_some() && function.policy(Some("1")).is_some());
+    let again = function.remove_permission(Some("live"), "apigw", "r".into());
+    assert_eq!(again.unwrap_err().error_type(), "ResourceNotFoundException");
+
+    // A deleted alias takes its policy along: one created again starts without it.
+    let statement = grant(Some("live"), &function);
+    function
+        .add_permission(Some("live"), statement, None, "r".into())
+        .unwrap();
+    function.delete_alias("live").unwrap();
+    assert!(function.policy(Some("live")).is_none());
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&function.combined_policy().unwrap()).unwrap()
+            ["Statement"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
