@@ -15,6 +15,7 @@ mod authorizers;
 pub mod client_limits;
 mod definitions;
 pub mod deployments;
+pub mod domains;
 pub mod error;
 mod gateway_responses;
 pub mod iam;
@@ -65,6 +66,8 @@ struct Inner {
     republish: tokio::sync::Mutex<()>,
     /// Orders republishes of the access-key index (see `iam::republish`).
     identities: tokio::sync::Mutex<()>,
+    /// Orders republishes of the custom domain table (see `domains::republish`).
+    domains: tokio::sync::Mutex<()>,
     /// The function host the Lambda API manages, if this gateway hosts functions.
     functions: Option<lambda::Functions>,
     /// The issuers and key sets of Cognito authorizers (for `TestInvokeAuthorizer`).
@@ -114,6 +117,7 @@ impl ControlPlane {
                 credentials,
                 republish: tokio::sync::Mutex::new(()),
                 identities: tokio::sync::Mutex::new(()),
+                domains: tokio::sync::Mutex::new(()),
                 functions,
                 user_pools,
                 function_catalog: tokio::sync::Mutex::new(()),
@@ -147,6 +151,11 @@ impl ControlPlane {
     /// Held while the access-key index (IAM users) is rebuilt and published.
     pub(crate) fn identities_lock(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.identities
+    }
+
+    /// Held while the custom domain table is rebuilt and published.
+    pub(crate) fn domains_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.domains
     }
 
     /// Held while the function catalog is rebuilt and published.
@@ -292,6 +301,26 @@ pub fn router(control_plane: ControlPlane) -> Router {
                 .put(gateway_responses::put_gateway_response)
                 .patch(gateway_responses::update_gateway_response)
                 .delete(gateway_responses::delete_gateway_response),
+        )
+        .route(
+            "/domainnames",
+            post(domains::create_domain_name).get(domains::get_domain_names),
+        )
+        .route(
+            "/domainnames/{domain_name}",
+            get(domains::get_domain_name)
+                .patch(domains::update_domain_name)
+                .delete(domains::delete_domain_name),
+        )
+        .route(
+            "/domainnames/{domain_name}/basepathmappings",
+            post(domains::create_base_path_mapping).get(domains::get_base_path_mappings),
+        )
+        .route(
+            "/domainnames/{domain_name}/basepathmappings/{base_path}",
+            get(domains::get_base_path_mapping)
+                .patch(domains::update_base_path_mapping)
+                .delete(domains::delete_base_path_mapping),
         )
         .route("/usageplans/{usageplan_id}/usage", get(usage::get_usage))
         .route(

@@ -32,6 +32,8 @@ pub struct Invocation<'a> {
     pub params: PathParams<'a>,
     /// The path after the stage, still percent-encoded.
     pub path: &'a str,
+    /// The base path mapping matched when the request came through a custom domain.
+    pub base_path: Option<&'a str>,
     /// The client's request head (method, target, headers).
     pub head: &'a RequestHead,
     pub ids: &'a RequestIds,
@@ -85,6 +87,16 @@ impl<'a> Invocation<'a> {
         self.head.header_str("host").unwrap_or_default()
     }
 
+    /// `$context.path`: the request path as the client sent it: with the stage on the
+    /// execute-api endpoint (`/dev/items`), with the base path (and a stage taken from the
+    /// path) on a custom domain (`/v1/items`).
+    pub fn request_path(&self) -> String {
+        match self.base_path {
+            None => format!("/{}{}", self.stage.stage_name, self.path),
+            Some(_) => self.head.path().to_owned(),
+        }
+    }
+
     /// The value of a `$context` variable, if it has one for this request.
     pub fn context_value(&self, variable: &ContextVariable) -> Option<Cow<'_, str>> {
         use ContextVariable::*;
@@ -103,7 +115,8 @@ impl<'a> Invocation<'a> {
             )),
             ExtendedRequestId => Some(Cow::Borrowed(self.ids.extended_request_id_str())),
             HttpMethod => Some(Cow::Borrowed(self.head.method.as_str())),
-            Path => owned(format!("/{}{}", self.stage.stage_name, self.path)),
+            Path => owned(self.request_path()),
+            CustomDomainBasePathMatched => self.base_path.map(Cow::Borrowed),
             Protocol => Some(Cow::Borrowed("HTTP/1.1")),
             RequestId => Some(Cow::Borrowed(self.ids.request_id_str())),
             RequestTime => owned(format_clf(self.received_at)),

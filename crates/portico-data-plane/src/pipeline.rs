@@ -144,10 +144,20 @@ async fn run_stages(
         );
         return Ok(Handled::Full(response));
     }
-    let target = route::parse_invoke_target(head, path)?;
+    // Custom domains are looked up only for requests no invoke URL form claims, so the
+    // execute-api forms never pay for the table.
+    let domains;
+    let target = match route::parse_invoke_target(head, path) {
+        Ok(target) => target,
+        Err(missing) => {
+            domains = data_plane.live.domains();
+            route::custom_domain_target(&domains, head, path).ok_or(missing)?
+        }
+    };
     let stage = select_stage(data_plane, target.api_id, target.stage)?;
     resolved.stage = Some(Arc::clone(&stage));
-    if stage.execute_api_endpoint_disabled {
+    // `disableExecuteApiEndpoint` leaves custom domains as the only way in.
+    if stage.execute_api_endpoint_disabled && target.base_path.is_none() {
         return Err(Reject::new(GatewayResponseType::InvalidApiKey));
     }
     if matches!(head.framing, crate::http1::head::Framing::Length(length) if length > crate::integration::MAX_PAYLOAD_BYTES)
@@ -180,6 +190,7 @@ async fn run_stages(
         route: matched.route,
         params: matched.params,
         path: target.path,
+        base_path: target.base_path,
         head,
         ids,
         connection: &connection,

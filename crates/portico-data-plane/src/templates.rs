@@ -136,7 +136,7 @@ pub fn context_map(invocation: &Invocation<'_>) -> Map<String, Value> {
             "cognitoIdentityPoolId": Value::Null,
             "principalOrgId": Value::Null,
         },
-        "path": format!("/{}{}", invocation.stage.stage_name, invocation.path),
+        "path": invocation.request_path(),
         "protocol": "HTTP/1.1",
         "requestId": invocation.ids.request_id_str(),
         "awsEndpointRequestId": invocation.ids.request_id_str(),
@@ -162,6 +162,12 @@ pub fn context_map(invocation: &Invocation<'_>) -> Map<String, Value> {
                     })
                     .collect();
                 map.insert("authorizer".into(), Value::Object(text));
+            }
+            if let Some(base_path) = invocation.base_path {
+                map.insert(
+                    "customDomain".into(),
+                    json!({ "basePathMatched": base_path }),
+                );
             }
             map
         }

@@ -9,6 +9,7 @@ pub mod api_key_import;
 pub mod authorizer;
 pub mod definition;
 pub mod deployment;
+pub mod domain;
 pub mod error;
 pub mod function;
 pub mod gateway_response;

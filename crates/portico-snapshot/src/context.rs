@@ -5,6 +5,8 @@
 pub enum ContextVariable {
     AccountId,
     ApiId,
+    /// `customDomain.basePathMatched`: set on requests through a custom domain.
+    CustomDomainBasePathMatched,
     DomainName,
     DomainPrefix,
     ExtendedRequestId,
@@ -40,6 +42,7 @@ impl ContextVariable {
         match name {
             "accountId" => ContextVariable::AccountId,
             "apiId" => ContextVariable::ApiId,
+            "customDomain.basePathMatched" => ContextVariable::CustomDomainBasePathMatched,
             "domainName" => ContextVariable::DomainName,
             "domainPrefix" => ContextVariable::DomainPrefix,
             "extendedRequestId" => ContextVariable::ExtendedRequestId,

@@ -12,6 +12,7 @@ pub mod authorizer;
 pub mod clients;
 pub mod compile;
 pub mod context;
+pub mod domains;
 pub mod gateway;
 pub mod identities;
 pub mod integration;

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use arc_swap::{ArcSwap, Guard};
 
 use crate::clients::ClientLimits;
+use crate::domains::DomainTable;
 use crate::identities::Identities;
 use crate::{Snapshot, StageSnapshot};
 
@@ -17,6 +18,8 @@ pub struct Live {
     clients: ArcSwap<ClientLimits>,
     /// Access keys and their identities (root and IAM users).
     identities: ArcSwap<Identities>,
+    /// Custom domain names and their base path mappings (account-wide).
+    domains: ArcSwap<DomainTable>,
     // Publishing is read-modify-write of the whole map; one writer at a time keeps
     // concurrent publishes from losing each other's stages. Readers never take it.
     writer: Mutex<()>,
@@ -53,6 +56,16 @@ impl Live {
     /// Replaces the access keys and identities.
     pub fn publish_identities(&self, identities: Identities) {
         self.identities.store(Arc::new(identities));
+    }
+
+    /// The current custom domain table as an owned pointer (lock-free).
+    pub fn domains(&self) -> Arc<DomainTable> {
+        self.domains.load_full()
+    }
+
+    /// Replaces the custom domain table.
+    pub fn publish_domains(&self, domains: DomainTable) {
+        self.domains.store(Arc::new(domains));
     }
 
     /// Installs or replaces one stage.

@@ -52,6 +52,9 @@ pub enum Kind {
     /// A Lambda function with its versions, aliases and policy (`StoredFunction`), scope
     /// `""`, id = function name.
     Function,
+    /// A custom domain name with its base path mappings (`StoredDomainName`), scope `""`,
+    /// id = domain name (lowercase).
+    DomainName,
 }
 
 /// Identifies one record.
@@ -159,6 +162,7 @@ impl Kind {
             Kind::IamUser => "iamuser",
             Kind::IamPolicy => "iampolicy",
             Kind::Function => "function",
+            Kind::DomainName => "domainname",
         }
     }
 
@@ -176,6 +180,7 @@ impl Kind {
             "iamuser" => Kind::IamUser,
             "iampolicy" => Kind::IamPolicy,
             "function" => Kind::Function,
+            "domainname" => Kind::DomainName,
             _ => return None,
         })
     }

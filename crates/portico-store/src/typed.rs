@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use portico_model::domain::StoredDomainName;
 use portico_model::function::StoredFunction;
 use portico_model::iam::{ManagedPolicy, StoredUser};
 use portico_model::usage_plan::{
@@ -60,6 +61,10 @@ impl Document for ManagedPolicy {
 
 impl Document for StoredFunction {
     const KIND: Kind = Kind::Function;
+}
+
+impl Document for StoredDomainName {
+    const KIND: Kind = Kind::DomainName;
 }
 
 /// A decoded document and the version it was read at.

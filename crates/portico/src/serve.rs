@@ -172,6 +172,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(functions),
         Arc::clone(&user_pools),
     );
+    portico_control_plane::domains::republish(&control_plane)
+        .await
+        .context("loading custom domain names")?;
     portico_control_plane::iam::republish(&control_plane)
         .await
         .context("loading IAM users and access keys")?;

@@ -100,12 +100,14 @@ pub fn proxy_event(invocation: &Invocation<'_>, body: &[u8], authorizer: Option<
     Value::Object(event)
 }
 
-/// The request path after the stage, percent-decoded (`/pets/a b`), as AWS puts it in `path`.
+/// The request path after the stage, percent-decoded (`/pets/a b`), as AWS puts it in `path`;
+/// through a custom domain AWS puts the whole request path there, base path included
+/// (`/v1/pets`).
 fn decoded_path(invocation: &Invocation<'_>) -> String {
-    let path = if invocation.path.is_empty() {
-        "/"
-    } else {
-        invocation.path
+    let path = match invocation.base_path {
+        Some(_) => invocation.head.path(),
+        None if invocation.path.is_empty() => "/",
+        None => invocation.path,
     };
     percent_encoding::percent_decode_str(path)
         .decode_utf8_lossy()

@@ -16,6 +16,9 @@ pub struct InvokeTarget<'r> {
     pub stage: &'r str,
     /// The path after the stage, starting with `/` (still percent-encoded).
     pub path: &'r str,
+    /// The base path mapping matched, when the request came through a custom domain
+    /// (`$context.customDomain.basePathMatched`; `(none)` for the domain's root).
+    pub base_path: Option<&'r str>,
 }
 
 /// The header private APIs use to name the API.
@@ -47,6 +50,35 @@ pub fn parse_invoke_target<'r>(
         None => (rest, "/"),
     };
     target(api_id, stage, rest).ok_or_else(missing)
+}
+
+/// The target of a request to a custom domain: the `Host`'s longest matching base path
+/// mapping, then its stage (or, when the mapping names none, the first segment after the base
+/// path). `None` when no mapping matches: AWS's 403 `Missing Authentication Token`.
+pub fn custom_domain_target<'r>(
+    domains: &'r portico_snapshot::domains::DomainTable,
+    head: &'r RequestHead,
+    path: &'r str,
+) -> Option<InvokeTarget<'r>> {
+    if domains.is_empty() {
+        return None;
+    }
+    let found = domains.route(head.header_str("host")?, path)?;
+    let rest = &path[found.rest_offset..];
+    let (stage, rest) = match found.stage {
+        Some(stage) => (stage, rest),
+        None => {
+            let after = rest.strip_prefix('/')?;
+            match after.find('/') {
+                Some(index) => (&after[..index], &after[index..]),
+                None => (after, ""),
+            }
+        }
+    };
+    let rest = if rest.is_empty() { "/" } else { rest };
+    let mut target = target(found.api_id, stage, rest)?;
+    target.base_path = Some(found.base_path_matched);
+    Some(target)
 }
 
 /// `{api-id}.execute-api.{anything}` → the API id (the first label: ids have no dots), also
@@ -83,6 +115,7 @@ fn target<'r>(api_id: &'r str, stage: &'r str, path: &'r str) -> Option<InvokeTa
         api_id,
         stage,
         path,
+        base_path: None,
     })
 }
 
