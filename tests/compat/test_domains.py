@@ -154,3 +154,13 @@ def test_awscli_manages_domains(aws, domain, routed_api):
     assert [item["basePath"] for item in listed["items"]] == ["cli"]
     shown = aws("get-domain-name", "--domain-name", name)
     assert json.dumps(shown["endpointConfiguration"]) == '{"types": ["REGIONAL"]}'
+
+
+def test_domain_names_carry_tags(apigw, domain):
+    arn = domain["domainNameArn"]
+    assert arn == f"arn:aws:apigateway:us-east-1::/domainnames/{domain['domainName']}"
+    apigw.tag_resource(resourceArn=arn, tags={"team": "edge"})
+    assert apigw.get_tags(resourceArn=arn)["tags"] == {"team": "edge"}
+    assert apigw.get_domain_name(domainName=domain["domainName"])["tags"] == {"team": "edge"}
+    apigw.untag_resource(resourceArn=arn, tagKeys=["team"])
+    assert apigw.get_tags(resourceArn=arn)["tags"] == {}

@@ -1,5 +1,5 @@
-//! Tag operations on RestApis, Stages, API keys and usage plans: GetTags, TagResource,
-//! UntagResource.
+//! Tag operations on RestApis, Stages, API keys, usage plans and domain names: GetTags,
+//! TagResource, UntagResource.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +8,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::StatusCode;
 use portico_model::Stage;
+use portico_model::domain::StoredDomainName;
 use portico_model::usage_plan::{ApiKey, StoredUsagePlan};
 use portico_model::wire::{parse_input, required};
 use portico_store::{Document, Expect, StoreError, Versioned, typed};
@@ -24,10 +25,12 @@ enum Taggable {
     Stage { api_id: String, stage_name: String },
     ApiKey { key_id: String },
     UsagePlan { plan_id: String },
+    DomainName { name: String },
 }
 
 const KEY_NOT_FOUND: &str = "Invalid API Key identifier specified";
 const PLAN_NOT_FOUND: &str = "Invalid Usage Plan ID specified";
+const DOMAIN_NOT_FOUND: &str = "Invalid domain name identifier specified";
 
 #[derive(Debug, Default, Deserialize)]
 struct TagResourceInput {
@@ -35,7 +38,7 @@ struct TagResourceInput {
 }
 
 /// Parses `arn:aws:apigateway:{region}::/restapis/{id}[/stages/{name}]`,
-/// `...::/apikeys/{id}` and `...::/usageplans/{id}`.
+/// `...::/apikeys/{id}`, `...::/usageplans/{id}` and `...::/domainnames/{name}`.
 fn parse_arn(arn: &str) -> Result<Taggable, ApiError> {
     let invalid = || ApiError::BadRequest(format!("Invalid ARN specified in the request: {arn}"));
     let rest = arn.strip_prefix("arn:").ok_or_else(invalid)?;
@@ -86,6 +89,12 @@ fn addressed(path: &str) -> Option<(Taggable, bool)> {
             },
             2,
         ),
+        ["domainnames", name, ..] => (
+            Taggable::DomainName {
+                name: name.to_ascii_lowercase(),
+            },
+            2,
+        ),
         _ => return None,
     };
     Some((target, used == segments.len()))
@@ -122,6 +131,15 @@ async fn read_tags(
                     .await?
                     .value
                     .plan
+                    .tags,
+            )
+        }
+        Taggable::DomainName { name } => {
+            Ok(
+                load::<StoredDomainName>(control_plane, name, DOMAIN_NOT_FOUND)
+                    .await?
+                    .value
+                    .domain
                     .tags,
             )
         }
@@ -245,6 +263,16 @@ async fn change_tags(
                 key_id,
                 KEY_NOT_FOUND,
                 |key| &mut key.tags,
+                &change,
+            )
+            .await
+        }
+        Taggable::DomainName { name } => {
+            change_record_tags::<StoredDomainName>(
+                control_plane,
+                name,
+                DOMAIN_NOT_FOUND,
+                |stored| &mut stored.domain.tags,
                 &change,
             )
             .await
