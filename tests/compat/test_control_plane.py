@@ -341,3 +341,81 @@ def test_authorizers(apigw, api):
     apigw.delete_authorizer(restApiId=api_id, authorizerId=cognito["id"])
     with pytest.raises(apigw.exceptions.NotFoundException):
         apigw.get_authorizer(restApiId=api_id, authorizerId=cognito["id"])
+
+
+AUTHORIZER_URI = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                  "arn:aws:lambda:us-east-1:000000000000:function:auth/invocations")
+
+
+def test_request_authorizers_that_cache_need_an_identity_source(apigw, api):
+    with pytest.raises(apigw.exceptions.BadRequestException) as refused:
+        apigw.create_authorizer(restApiId=api["id"], name="cached", type="REQUEST",
+                                authorizerUri=AUTHORIZER_URI)
+    assert "Identity source" in refused.value.response["Error"]["Message"]
+    uncached = apigw.create_authorizer(restApiId=api["id"], name="uncached", type="REQUEST",
+                                       authorizerUri=AUTHORIZER_URI, authorizerResultTtlInSeconds=0)
+    assert "identitySource" not in uncached
+    with pytest.raises(apigw.exceptions.BadRequestException):
+        apigw.update_authorizer(restApiId=api["id"], authorizerId=uncached["id"], patchOperations=[
+            {"op": "replace", "path": "/authorizerResultTtlInSeconds", "value": "60"}])
+
+
+def test_per_api_quotas_answer_limit_exceeded(apigw, api):
+    api_id = api["id"]
+    for index in range(10):
+        apigw.create_authorizer(restApiId=api_id, name=f"a{index}", type="TOKEN", authorizerUri=AUTHORIZER_URI,
+                                identitySource="method.request.header.Authorization")
+    with pytest.raises(apigw.exceptions.LimitExceededException):
+        apigw.create_authorizer(restApiId=api_id, name="a10", type="TOKEN", authorizerUri=AUTHORIZER_URI,
+                                identitySource="method.request.header.Authorization")
+
+    apigw.put_method(restApiId=api_id, resourceId=api["rootResourceId"], httpMethod="GET",
+                     authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=api["rootResourceId"], httpMethod="GET", type="MOCK")
+    deployment = apigw.create_deployment(restApiId=api_id, stageName="s0")["id"]
+    for index in range(1, 10):
+        apigw.create_stage(restApiId=api_id, stageName=f"s{index}", deploymentId=deployment)
+    with pytest.raises(apigw.exceptions.LimitExceededException) as eleventh:
+        apigw.create_stage(restApiId=api_id, stageName="s10", deploymentId=deployment)
+    assert eleventh.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    with pytest.raises(apigw.exceptions.LimitExceededException):
+        apigw.create_deployment(restApiId=api_id, stageName="s10")
+    # Redeploying to an existing stage is no new stage, and takes the new description.
+    apigw.create_deployment(restApiId=api_id, stageName="s1", stageDescription="second")
+    assert apigw.get_stage(restApiId=api_id, stageName="s1")["description"] == "second"
+    assert len(apigw.get_stages(restApiId=api_id)["item"]) == 10
+
+
+def test_a_key_is_in_at_most_ten_usage_plans(apigw):
+    key = apigw.create_api_key(name="plans-per-key", enabled=True)["id"]
+    plans = [apigw.create_usage_plan(name=f"per-key-{index}")["id"] for index in range(11)]
+    try:
+        for plan in plans[:10]:
+            apigw.create_usage_plan_key(usagePlanId=plan, keyId=key, keyType="API_KEY")
+        with pytest.raises(apigw.exceptions.LimitExceededException):
+            apigw.create_usage_plan_key(usagePlanId=plans[10], keyId=key, keyType="API_KEY")
+    finally:
+        apigw.delete_api_key(apiKey=key)
+        for plan in plans:
+            apigw.delete_usage_plan(usagePlanId=plan)
+
+
+def test_patch_paths_the_reference_lists(apigw, api):
+    api_id = api["id"]
+    compressed = apigw.update_rest_api(restApiId=api_id, patchOperations=[
+        {"op": "replace", "path": "/minimumCompressionSize", "value": "1024"}])
+    assert compressed["minimumCompressionSize"] == 1024
+    cleared = apigw.update_rest_api(restApiId=api_id, patchOperations=[
+        {"op": "replace", "path": "/minimumCompressionSize", "value": ""}])
+    assert "minimumCompressionSize" not in cleared
+
+    root = api["rootResourceId"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE",
+                     requestParameters={"method.request.querystring.a": False,
+                                        "method.request.querystring.b": False})
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
+                          cacheKeyParameters=["method.request.querystring.a"])
+    replaced = apigw.update_integration(restApiId=api_id, resourceId=root, httpMethod="GET", patchOperations=[
+        {"op": "replace", "path": "/cacheKeyParameters/method.request.querystring.a",
+         "value": "method.request.querystring.b"}])
+    assert replaced["cacheKeyParameters"] == ["method.request.querystring.b"]

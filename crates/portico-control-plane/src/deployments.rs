@@ -116,6 +116,9 @@ pub async fn deploy(
                     if let Some(tracing) = input.tracing_enabled {
                         stage.tracing_enabled = tracing;
                     }
+                    if let Some(description) = &input.stage_description {
+                        stage.description = Some(description.clone());
+                    }
                     let stage = stage.patch(&[], now)?;
                     let canary =
                         publish::canary_deployment(&control_plane, &api_id, &stage).await?;
@@ -123,6 +126,12 @@ pub async fn deploy(
                     (stage, Expect::Version(existing.version), snapshot)
                 }
                 (None, None) => {
+                    let stages =
+                        typed::list::<Stage>(control_plane.store(), &api_id, Range::default())
+                            .await?;
+                    if stages.len() >= portico_model::stage::MAX_STAGES {
+                        return Err(portico_model::stage::too_many_stages().into());
+                    }
                     let stage = Stage::create(
                         CreateStageInput {
                             stage_name: Some(stage_name.clone()),

@@ -21,12 +21,22 @@ use crate::rest_apis::page_response;
 use crate::wire::{QueryParams, empty_response, json_response, now};
 use crate::{ApiError, ControlPlane};
 
+/// Custom domain names per account and region (AWS's default quota).
+const MAX_DOMAIN_NAMES: usize = 120;
+
 /// `POST /domainnames`.
 pub async fn create_domain_name(
     State(control_plane): State<ControlPlane>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let input: CreateDomainNameInput = parse_input("createDomainNameInput", &body)?;
+    let existing = typed::list_all::<StoredDomainName>(control_plane.store()).await?;
+    if existing.len() >= MAX_DOMAIN_NAMES {
+        return Err(ApiError::LimitExceeded(format!(
+            "Maximum number of custom domain names for this account has been reached \
+             ({MAX_DOMAIN_NAMES})"
+        )));
+    }
     let names = GeneratedNames {
         regional_id: new_id(10),
         distribution_id: new_id(13),

@@ -92,6 +92,7 @@ impl From<ModelError> for ApiError {
             ModelError::BadRequest(message) => ApiError::BadRequest(message),
             ModelError::NotFound(message) => ApiError::NotFound(message),
             ModelError::Conflict(message) => ApiError::Conflict(message),
+            ModelError::LimitExceeded(message) => ApiError::LimitExceeded(message),
         }
     }
 }

@@ -45,6 +45,12 @@ pub async fn create_stage(
         {
             return Err(ApiError::Conflict("Stage already exists".into()));
         }
+        // Counted under the API's version (touched below), so racing creates cannot both
+        // take the last place.
+        let stages = typed::list::<Stage>(control_plane.store(), &api_id, Range::default()).await?;
+        if stages.len() >= portico_model::stage::MAX_STAGES {
+            return Err(portico_model::stage::too_many_stages().into());
+        }
         let snapshot = publish::compile_stored(&control_plane, &api_id, &stage).await?;
         let writes = vec![
             touch_api(&api_id, api.version),

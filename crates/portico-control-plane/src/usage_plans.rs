@@ -30,6 +30,9 @@ use crate::rest_apis::page_response;
 use crate::wire::{QueryParams, empty_response, json_response, now};
 use crate::{ApiError, ControlPlane};
 
+/// Usage plans one API key may be in (AWS's quota).
+const MAX_PLANS_PER_KEY: usize = 10;
+
 /// `POST /usageplans`.
 pub async fn create_usage_plan(
     State(control_plane): State<ControlPlane>,
@@ -184,6 +187,11 @@ pub async fn create_usage_plan_key(
             return Err(key_already_in_plan(&plan_id, &key_id).into());
         }
         let holding = plans_of_key(&control_plane, &key_id).await?;
+        if holding.len() >= MAX_PLANS_PER_KEY {
+            return Err(ApiError::LimitExceeded(format!(
+                "An API key can be added to at most {MAX_PLANS_PER_KEY} usage plans"
+            )));
+        }
         let plans = all_plans(&control_plane).await?;
         let others = holding
             .iter()

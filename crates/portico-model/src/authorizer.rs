@@ -158,6 +158,22 @@ impl Authorizer {
                 }
             }
         }
+        let caching = self
+            .authorizer_result_ttl_in_seconds
+            .unwrap_or(DEFAULT_RESULT_TTL)
+            > 0;
+        if self.kind == AuthorizerType::Request
+            && caching
+            && self
+                .identity_source
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty())
+        {
+            return Err(ModelError::bad_request(
+                "Identity source must be specified for a REQUEST authorizer when its results are \
+                 cached (authorizerResultTtlInSeconds greater than 0)",
+            ));
+        }
         if self.kind == AuthorizerType::Token {
             let single_header = self
                 .identity_source

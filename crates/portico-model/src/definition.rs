@@ -58,6 +58,8 @@ const RESOURCE_PATCH_RULES: &[PatchRule] = &[
 
 /// Most resources one API may have.
 pub const MAX_RESOURCES: usize = 300;
+/// Authorizers per API (AWS's default quota).
+pub const MAX_AUTHORIZERS: usize = 10;
 
 // === impl ApiDefinition ===
 
@@ -134,7 +136,7 @@ impl ApiDefinition {
     ) -> Result<&Resource, ModelError> {
         let parent = self.resource(parent_id)?;
         if self.resources.len() >= MAX_RESOURCES {
-            return Err(ModelError::bad_request(format!(
+            return Err(ModelError::LimitExceeded(format!(
                 "Maximum number of Resources for this API has been reached ({MAX_RESOURCES})"
             )));
         }
@@ -513,6 +515,11 @@ impl ApiDefinition {
         input: CreateAuthorizerInput,
         id: String,
     ) -> Result<&Authorizer, ModelError> {
+        if self.authorizers.len() >= MAX_AUTHORIZERS {
+            return Err(ModelError::LimitExceeded(format!(
+                "Maximum number of Authorizers for this API has been reached ({MAX_AUTHORIZERS})"
+            )));
+        }
         let authorizer = Authorizer::create(input, id)?;
         let id = authorizer.id.clone();
         self.authorizers.insert(id.clone(), authorizer);

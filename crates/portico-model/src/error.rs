@@ -12,6 +12,9 @@ pub enum ModelError {
     /// `ConflictException` (409): the change collides with an existing object.
     #[error("{0}")]
     Conflict(String),
+    /// `LimitExceededException` (429): a quota of objects is reached.
+    #[error("{0}")]
+    LimitExceeded(String),
 }
 
 impl ModelError {

@@ -426,7 +426,7 @@ pub fn request_target(key: &str) -> Result<(Location, String), ModelError> {
     parse_integration_request_target(key)
 }
 
-use crate::patch::{ADD_REMOVE, ADD_REPLACE_REMOVE, PatchRule, REPLACE, REPLACE_REMOVE, ValueKind};
+use crate::patch::{ADD_REPLACE_REMOVE, PatchRule, REPLACE, REPLACE_REMOVE, ValueKind};
 
 /// Patch paths `UpdateIntegration` accepts.
 pub const PATCH_RULES: &[PatchRule] = &[
@@ -502,7 +502,7 @@ pub const PATCH_RULES: &[PatchRule] = &[
     },
     PatchRule {
         path: "/cacheKeyParameters/*",
-        ops: ADD_REMOVE,
+        ops: ADD_REPLACE_REMOVE,
         kind: ValueKind::PathMember,
     },
 ];

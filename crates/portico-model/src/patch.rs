@@ -50,6 +50,8 @@ pub enum ValueKind {
     Bool,
     /// An integer.
     Int,
+    /// An integer that an empty or absent value clears (`minimumCompressionSize`).
+    NullableInt,
     /// A number.
     Float,
     /// The last path segment is a member of a string list at the parent path:
@@ -257,6 +259,9 @@ fn coerce(operation: &ParsedOperation<'_>, kind: ValueKind) -> Result<Value, Mod
             .value
             .map_or(Value::Null, |v| Value::String(v.to_owned())));
     }
+    if kind == ValueKind::NullableInt && operation.value.is_none_or(|v| v.trim().is_empty()) {
+        return Ok(Value::Null);
+    }
     let value = require_value(operation)?;
     let invalid = |expected: &str| {
         ModelError::bad_request(format!(
@@ -274,7 +279,7 @@ fn coerce(operation: &ParsedOperation<'_>, kind: ValueKind) -> Result<Value, Mod
             "false" => Value::Bool(false),
             _ => return Err(invalid("a boolean")),
         },
-        ValueKind::Int => Value::from(
+        ValueKind::Int | ValueKind::NullableInt => Value::from(
             value
                 .trim()
                 .parse::<i64>()

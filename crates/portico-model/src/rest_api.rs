@@ -291,7 +291,7 @@ pub const PATCH_RULES: &[PatchRule] = &[
     PatchRule {
         path: "/minimumCompressionSize",
         ops: REPLACE_REMOVE,
-        kind: ValueKind::Int,
+        kind: ValueKind::NullableInt,
     },
     PatchRule {
         path: "/binaryMediaTypes/*",

@@ -135,6 +135,15 @@ pub struct CreateStageInput {
 
 /// Most stage variables a stage may have.
 pub const MAX_STAGE_VARIABLES: usize = 100;
+/// Stages per API (AWS's default quota).
+pub const MAX_STAGES: usize = 10;
+
+/// AWS's answer to an 11th stage.
+pub fn too_many_stages() -> crate::ModelError {
+    crate::ModelError::LimitExceeded(format!(
+        "Maximum number of Stages for this API has been reached ({MAX_STAGES})"
+    ))
+}
 /// Longest cache TTL AWS accepts.
 pub const MAX_CACHE_TTL_SECONDS: i64 = 3600;
 
