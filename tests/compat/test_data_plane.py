@@ -77,3 +77,33 @@ def test_mock_and_http_integrations(portico, apigw, api, backend, http):
     assert echoed["headers"]["x-trace"] == "t-1"
     assert echoed["body"] == '{"n": 1}'
     assert posted.headers["Content-Type"] == "application/json"
+
+
+def test_gateway_responses_map_path_parameters_and_context(portico, apigw, api, http):
+    api_id = api["id"]
+    items = apigw.create_resource(restApiId=api_id, parentId=api["rootResourceId"], pathPart="items")["id"]
+    item = apigw.create_resource(restApiId=api_id, parentId=items, pathPart="{id}")["id"]
+    validator = apigw.create_request_validator(restApiId=api_id, name="params",
+                                               validateRequestParameters=True)["id"]
+    apigw.put_method(restApiId=api_id, resourceId=item, httpMethod="GET", authorizationType="NONE",
+                     requestValidatorId=validator,
+                     requestParameters={"method.request.querystring.q": True})
+    apigw.put_integration(restApiId=api_id, resourceId=item, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_gateway_response(
+        restApiId=api_id, responseType="BAD_REQUEST_PARAMETERS",
+        responseParameters={"gatewayresponse.header.X-Item": "method.request.path.id",
+                            "gatewayresponse.header.X-Resource": "context.resourceId"},
+        responseTemplates={"application/json":
+                           '{"path": "$context.path", "protocol": "$context.protocol", '
+                           '"message": $context.error.messageString}'})
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+
+    refused = http.get(portico.invoke_url(api_id, "dev", "/items/a%20b"), timeout=10)
+    assert refused.status_code == 400, refused.text
+    assert refused.headers["X-Item"] == "a b"
+    assert refused.headers["X-Resource"] == item
+    body = refused.json()
+    assert body["path"] == "/dev/items/a%20b"
+    assert body["protocol"] == "HTTP/1.1"
+    assert body["message"].startswith("Missing required request parameters")

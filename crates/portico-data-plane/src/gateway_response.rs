@@ -310,25 +310,57 @@ fn request_parameter<'a>(
                 .map(|(_, value)| value)
                 .last()
         }
-        Location::Path => None,
+        Location::Path => {
+            let (path, matched) = matched_route(context)?;
+            let raw = matched.params.raw(path, name)?;
+            Some(percent_encoding::percent_decode_str(raw).decode_utf8_lossy())
+        }
     }
+}
+
+/// The route the request matched, looked up again: only customised gateway responses that
+/// read path parameters or the resource id need it, so the pipeline does not keep it.
+/// Returns the path after the stage with the match. (Requests through a custom domain have
+/// none here.)
+fn matched_route<'a>(
+    context: &ErrorContext<'a>,
+) -> Option<(&'a str, portico_snapshot::RouteMatch<'a>)> {
+    let stage = context.stage?;
+    let request = context.request;
+    let target = crate::stages::route::parse_invoke_target(request, request.path()).ok()?;
+    let matched = stage.routes.lookup(&request.method, target.path)?;
+    Some((target.path, matched))
 }
 
 fn variable_name(variable: &portico_snapshot::context::ContextVariable) -> String {
     use portico_snapshot::context::ContextVariable::*;
     match variable {
-        RequestId => "requestId".into(),
-        ExtendedRequestId => "extendedRequestId".into(),
+        AccountId => "accountId".into(),
         ApiId => "apiId".into(),
-        Stage => "stage".into(),
-        HttpMethod => "httpMethod".into(),
-        ResourcePath => "resourcePath".into(),
+        CustomDomainBasePathMatched => "customDomain.basePathMatched".into(),
         DomainName => "domainName".into(),
+        DomainPrefix => "domainPrefix".into(),
+        ExtendedRequestId => "extendedRequestId".into(),
+        HttpMethod => "httpMethod".into(),
+        Path => "path".into(),
+        Protocol => "protocol".into(),
+        RequestId => "requestId".into(),
+        RequestTime => "requestTime".into(),
+        RequestTimeEpoch => "requestTimeEpoch".into(),
+        ResourceId => "resourceId".into(),
+        ResourcePath => "resourcePath".into(),
+        Stage => "stage".into(),
         IdentitySourceIp => "identity.sourceIp".into(),
         IdentityUserAgent => "identity.userAgent".into(),
-        AccountId => "accountId".into(),
+        IdentityApiKey => "identity.apiKey".into(),
+        IdentityApiKeyId => "identity.apiKeyId".into(),
+        IdentityCaller => "identity.caller".into(),
+        IdentityUser => "identity.user".into(),
+        IdentityUserArn => "identity.userArn".into(),
+        IdentityAccessKey => "identity.accessKey".into(),
+        IdentityAccountId => "identity.accountId".into(),
+        Authorizer(key) => format!("authorizer.{key}"),
         Unknown(name) => name.to_string(),
-        other => format!("{other:?}"),
     }
 }
 
@@ -355,6 +387,26 @@ fn context_value<'a>(
         "stage" => Cow::Owned(context.stage?.stage_name.to_string()),
         "resourcePath" => Cow::Borrowed(context.resource_path?),
         "domainName" => Cow::Borrowed(context.request.header_str("host").unwrap_or_default()),
+        "domainPrefix" => Cow::Borrowed(
+            context
+                .request
+                .header_str("host")
+                .and_then(|host| host.split('.').next())
+                .unwrap_or_default(),
+        ),
+        "path" => {
+            match crate::stages::route::parse_invoke_target(context.request, context.request.path())
+            {
+                Ok(target) => Cow::Owned(format!("/{}{}", target.stage, target.path)),
+                Err(_) => Cow::Borrowed(context.request.path()),
+            }
+        }
+        "protocol" => Cow::Borrowed("HTTP/1.1"),
+        "requestTime" => Cow::Owned(crate::invocation::format_clf(std::time::SystemTime::now())),
+        "requestTimeEpoch" => {
+            Cow::Owned(crate::invocation::epoch_millis(std::time::SystemTime::now()).to_string())
+        }
+        "resourceId" => Cow::Owned(matched_route(context)?.1.route.resource_id.to_string()),
         "identity.sourceIp" => Cow::Owned(context.source_ip.to_string()),
         "identity.userAgent" => context
             .request

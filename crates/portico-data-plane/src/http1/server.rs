@@ -219,9 +219,15 @@ async fn reject_head(client: &mut ClientConn, failure: HeadFailure) {
             (b"400 Bad Request", br#"{"message":"Bad Request"}"#)
         }
     };
-    let mut out = Vec::with_capacity(256);
+    // Every response carries AWS's request ids, these too (a client may log them).
+    let ids = crate::request_id::RequestIds::generate();
+    let mut out = Vec::with_capacity(320);
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(status);
+    out.extend_from_slice(b"\r\nx-amzn-RequestId: ");
+    out.extend_from_slice(ids.request_id_str().as_bytes());
+    out.extend_from_slice(b"\r\nx-amz-apigw-id: ");
+    out.extend_from_slice(ids.extended_request_id_str().as_bytes());
     out.extend_from_slice(
         b"\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ",
     );
