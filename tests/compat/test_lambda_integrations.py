@@ -242,3 +242,22 @@ def test_integration_credentials_stand_in_for_the_permission(portico, apigw, api
                           credentials="arn:aws:iam::000000000000:role/apigateway-invoke")
     apigw.create_deployment(restApiId=api_id, stageName="dev")
     assert http.get(portico.invoke_url(api_id, "dev", "/")).status_code == 201
+
+
+def test_edge_apis_capitalise_header_names_and_regional_apis_keep_them(portico, apigw, proxy_api, http):
+    def event_headers():
+        response = http.post(portico.invoke_url(proxy_api, "dev", "/pets/1"), data="x",
+                             headers={"x-lower-case": "v", "X-API-Key-Like": "w"})
+        assert response.status_code == 201, response.text
+        return response.json()["headers"], response.json()["multiValueHeaders"]
+
+    headers, multi = event_headers()  # CreateRestApi's default endpoint type is EDGE
+    assert headers["X-Lower-Case"] == "v" and multi["X-Lower-Case"] == ["v"]
+    assert headers["X-API-Key-Like"] == "w"
+    assert "x-lower-case" not in headers
+    apigw.update_rest_api(restApiId=proxy_api, patchOperations=[
+        {"op": "replace", "path": "/endpointConfiguration/types/EDGE", "value": "REGIONAL"}])
+    apigw.create_deployment(restApiId=proxy_api, stageName="dev")
+    headers, _ = event_headers()
+    assert headers["x-lower-case"] == "v"
+    assert "X-Lower-Case" not in headers

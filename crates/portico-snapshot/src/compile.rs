@@ -244,6 +244,10 @@ fn compile_deployment(
             .map(|t| t.as_str().into())
             .collect(),
         execute_api_endpoint_disabled: api.disable_execute_api_endpoint,
+        edge_endpoint: api
+            .endpoint_configuration
+            .types
+            .contains(&portico_model::rest_api::EndpointType::Edge),
         api_key_source: api.api_key_source,
         canary: None,
         gateway_responses: crate::gateway::compile(definition, variables, errors),

@@ -58,6 +58,9 @@ pub struct StageSnapshot {
     pub api_key_source: portico_model::ApiKeySource,
     /// `disableExecuteApiEndpoint` of the deployed API: the default endpoint refuses calls.
     pub execute_api_endpoint_disabled: bool,
+    /// An EDGE API: its requests came through CloudFront on AWS, which capitalises header
+    /// names, so the Lambda events carry them capitalised.
+    pub edge_endpoint: bool,
     /// The canary deployment and its share of traffic, if the stage has one.
     pub canary: Option<Canary>,
     /// The API's customised gateway responses.
