@@ -1,6 +1,8 @@
 """The data plane with ordinary HTTP clients: MOCK, HTTP and HTTP_PROXY integrations and
 AWS's error answers."""
 
+import json
+
 import pytest
 
 
@@ -107,3 +109,55 @@ def test_gateway_responses_map_path_parameters_and_context(portico, apigw, api, 
     assert body["path"] == "/dev/items/a%20b"
     assert body["protocol"] == "HTTP/1.1"
     assert body["message"].startswith("Missing required request parameters")
+
+
+def test_payload_compression(portico, apigw, api, http):
+    import gzip
+    import zlib
+
+    api_id = api["id"]
+    apigw.update_rest_api(restApiId=api_id, patchOperations=[
+        {"op": "replace", "path": "/minimumCompressionSize", "value": "200"}])
+    root = api["rootResourceId"]
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="POST", authorizationType="NONE")
+    # The request template reads the (decompressed) body to pick the status and the size.
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="POST", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": $input.json(\'$.code\')}'})
+    for status in ("200", "201"):
+        apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="POST", statusCode=status)
+    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="POST", statusCode="200",
+                                   responseTemplates={"application/json": '{"small": true}'})
+    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="POST", statusCode="201",
+                                   selectionPattern="201",
+                                   responseTemplates={"application/json": '{"big": "' + "x" * 500 + '"}'})
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    url = portico.invoke_url(api_id, "dev", "/")
+
+    def post(code, accept="gzip", encode=None):
+        body = json.dumps({"code": code}).encode()
+        headers = {"Content-Type": "application/json", "Accept-Encoding": accept}
+        if encode:
+            body = encode(body)
+            headers["Content-Encoding"] = "gzip" if encode is gzip.compress else "deflate"
+        return http.post(url, data=body, headers=headers, stream=True, timeout=10)
+
+    big = post(201)
+    assert big.status_code == 201
+    assert big.headers["Content-Encoding"] == "gzip"
+    raw = big.raw.read(decode_content=False)
+    assert int(big.headers["Content-Length"]) == len(raw) < 500
+    assert json.loads(gzip.decompress(raw)) == {"big": "x" * 500}
+    deflated = post(201, accept="deflate")
+    assert deflated.headers["Content-Encoding"] == "deflate"
+    assert json.loads(zlib.decompress(deflated.raw.read(decode_content=False)))["big"] == "x" * 500
+    assert "Content-Encoding" not in post(201, accept="identity").headers
+    small = post(200)
+    assert small.status_code == 200 and "Content-Encoding" not in small.headers
+
+    # Compressed request bodies are decoded before the mapping template reads them.
+    assert post(201, encode=gzip.compress).status_code == 201
+    assert post(201, encode=zlib.compress).status_code == 201
+    broken = http.post(url, data=b"not gzip", timeout=10,
+                       headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert broken.status_code == 400
+    assert broken.json() == {"message": "Invalid request body"}

@@ -8,6 +8,7 @@
 //! to the control plane through the shared [`Live`].
 
 pub mod binary;
+pub mod compression;
 pub mod gateway_response;
 pub mod headers;
 pub mod http1;

@@ -37,6 +37,8 @@ pub struct Client<'c> {
     pub body: &'c mut BodyReader,
     /// The request body, once a stage had to read it whole (validation, mappings).
     pub buffered: Option<Bytes>,
+    /// The body as mappings see it (decompressed), once a stage asked for it.
+    pub mapped: Option<Bytes>,
     /// Whether the response may keep the connection open.
     pub keep_alive: bool,
 }
@@ -55,6 +57,23 @@ impl Client<'_> {
             .await
             .map_err(Reject::from_body_error)?;
         self.buffered = Some(body.clone());
+        Ok(body)
+    }
+
+    /// The whole request body as validation and mapping templates see it: a body sent with
+    /// `Content-Encoding: gzip` or `deflate` is decompressed first, as AWS does (proxy
+    /// integrations get the body as sent, through [`Client::whole_body`]).
+    pub async fn mapped_body(&mut self, content_encoding: Option<&str>) -> Result<Bytes, Reject> {
+        if let Some(body) = &self.mapped {
+            return Ok(body.clone());
+        }
+        let body = self.whole_body().await?;
+        let body = crate::compression::decode_request(
+            body,
+            content_encoding,
+            crate::integration::MAX_PAYLOAD_BYTES,
+        )?;
+        self.mapped = Some(body.clone());
         Ok(body)
     }
 }
@@ -83,13 +102,23 @@ pub async fn handle(
             conn: &mut *conn,
             body: &mut *body,
             buffered: None,
+            mapped: None,
             keep_alive,
         };
         run_stages(data_plane, client, head, &ids, &mut resolved).await
     };
     let (response, keep_alive) = match handled {
         Ok(Handled::Streamed { keep_alive }) => return keep_alive,
-        Ok(Handled::Full(response)) => (response, keep_alive),
+        Ok(Handled::Full(mut response)) => {
+            if let Some(stage) = &resolved.stage {
+                crate::compression::compress_response(
+                    &mut response,
+                    head.header_str("accept-encoding"),
+                    stage.minimum_compression_size,
+                );
+            }
+            (response, keep_alive)
+        }
         Err(reject) => {
             if let Some(cause) = &reject.cause {
                 tracing::warn!(request_id = ids.request_id_str(), kind = ?reject.kind, error = %cause, "request rejected");

@@ -244,6 +244,9 @@ fn compile_deployment(
             .map(|t| t.as_str().into())
             .collect(),
         execute_api_endpoint_disabled: api.disable_execute_api_endpoint,
+        minimum_compression_size: api
+            .minimum_compression_size
+            .and_then(|size| usize::try_from(size).ok()),
         edge_endpoint: api
             .endpoint_configuration
             .types

@@ -61,6 +61,9 @@ pub struct StageSnapshot {
     /// An EDGE API: its requests came through CloudFront on AWS, which capitalises header
     /// names, so the Lambda events carry them capitalised.
     pub edge_endpoint: bool,
+    /// `minimumCompressionSize`: responses this large or larger are compressed for clients
+    /// that accept it; `None` turns compression off.
+    pub minimum_compression_size: Option<usize>,
     /// The canary deployment and its share of traffic, if the stage has one.
     pub canary: Option<Canary>,
     /// The API's customised gateway responses.

@@ -27,7 +27,9 @@ pub async fn invoke(
     responses: &IntegrationResponses,
     mut client: Client<'_>,
 ) -> Result<Response<Bytes>, Reject> {
-    let body = client.whole_body().await?;
+    let body = client
+        .mapped_body(invocation.head.header_str("content-encoding"))
+        .await?;
     let integration_request = integration_request_body(invocation, request_mapping, body.clone())?;
     let content_type = integration_request.content_type;
     let outbound_body = integration_request.body;

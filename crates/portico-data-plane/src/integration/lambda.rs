@@ -41,7 +41,9 @@ pub async fn invoke(
     responses: &IntegrationResponses,
     mut client: Client<'_>,
 ) -> Result<Response<Bytes>, Reject> {
-    let body = client.whole_body().await?;
+    let body = client
+        .mapped_body(invocation.head.header_str("content-encoding"))
+        .await?;
     let integration_request = integration_request_body(invocation, request_mapping, body.clone())?;
     let mapped = mapping::evaluate(invocation, &target.parameters, Some(&body));
     let invocation_type = match mapped

@@ -18,7 +18,9 @@ pub async fn invoke(
     responses: &IntegrationResponses,
     mut client: Client<'_>,
 ) -> Result<Response<Bytes>, Reject> {
-    let body = client.whole_body().await?;
+    let body = client
+        .mapped_body(invocation.head.header_str("content-encoding"))
+        .await?;
     let integration_request = integration_request_body(invocation, request_mapping, body)?;
     let status = status_code(&integration_request.body).unwrap_or(200);
     let headers = HeaderMap::new();

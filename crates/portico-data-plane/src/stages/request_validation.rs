@@ -37,7 +37,9 @@ pub async fn validate(invocation: &Invocation<'_>, client: &mut Client<'_>) -> R
     let Some(schema) = validation.schema_for(content_type) else {
         return Ok(());
     };
-    let body = client.whole_body().await?;
+    let body = client
+        .mapped_body(invocation.head.header_str("content-encoding"))
+        .await?;
     let outcome = match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(document) => {
             let errors: Vec<String> = schema

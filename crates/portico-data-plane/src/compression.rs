@@ -1,0 +1,236 @@
+//! Payload compression (`minimumCompressionSize`, reference §4.4): a whole response at or
+//! above the API's threshold is gzip- or deflate-encoded when the client's `Accept-Encoding`
+//! allows it. Responses the integration already encoded, and responses streamed from an
+//! `HTTP_PROXY` backend, go out as they are. Request bodies sent compressed are decoded
+//! before validation and mapping, whatever the threshold (AWS decodes them by default).
+
+use std::io::{Read, Write};
+
+use bytes::Bytes;
+use flate2::Compression;
+use flate2::write::{GzEncoder, ZlibEncoder};
+use http::{HeaderValue, Response, header};
+
+use crate::gateway_response::{GatewayResponseType, Reject};
+
+/// A content coding Portico produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Gzip,
+    Deflate,
+}
+
+/// Compresses `response` in place if the API asks for it (`minimum`), the body reaches the
+/// threshold and the client accepts a coding.
+pub fn compress_response(
+    response: &mut Response<Bytes>,
+    accept_encoding: Option<&str>,
+    minimum: Option<usize>,
+) {
+    let Some(minimum) = minimum else {
+        return;
+    };
+    let body = response.body();
+    if body.is_empty()
+        || body.len() < minimum
+        || response.headers().contains_key(header::CONTENT_ENCODING)
+    {
+        return;
+    }
+    let Some(coding) = accept_encoding.and_then(preferred_coding) else {
+        return;
+    };
+    let encoded = match coding {
+        Coding::Gzip => encode(GzEncoder::new(Vec::new(), Compression::default()), body),
+        Coding::Deflate => encode(ZlibEncoder::new(Vec::new(), Compression::default()), body),
+    };
+    let Ok(encoded) = encoded else {
+        return; // writing to memory does not fail; if it did, the plain body still serves
+    };
+    *response.body_mut() = Bytes::from(encoded);
+    response.headers_mut().insert(
+        header::CONTENT_ENCODING,
+        HeaderValue::from_static(match coding {
+            Coding::Gzip => "gzip",
+            Coding::Deflate => "deflate",
+        }),
+    );
+}
+
+fn encode<W: Write + Finish>(mut encoder: W, body: &[u8]) -> std::io::Result<Vec<u8>> {
+    encoder.write_all(body)?;
+    encoder.finish_into_vec()
+}
+
+/// The encoders' `finish`, which flate2 does not put behind a trait.
+trait Finish {
+    fn finish_into_vec(self) -> std::io::Result<Vec<u8>>;
+}
+
+impl Finish for GzEncoder<Vec<u8>> {
+    fn finish_into_vec(self) -> std::io::Result<Vec<u8>> {
+        self.finish()
+    }
+}
+
+impl Finish for ZlibEncoder<Vec<u8>> {
+    fn finish_into_vec(self) -> std::io::Result<Vec<u8>> {
+        self.finish()
+    }
+}
+
+/// `body` decoded by its `Content-Encoding` (gzip, deflate in zlib or raw form, identity);
+/// other codings pass unchanged. A body that does not decode is 400 `Invalid request body`;
+/// one that decodes past `limit` bytes is 413, like any body over the limit.
+pub fn decode_request(
+    body: Bytes,
+    content_encoding: Option<&str>,
+    limit: u64,
+) -> Result<Bytes, Reject> {
+    let coding = content_encoding.unwrap_or_default().trim();
+    let decoded = if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+        read_bounded(flate2::read::MultiGzDecoder::new(&body[..]), limit)
+    } else if coding.eq_ignore_ascii_case("deflate") {
+        // HTTP's deflate is zlib-wrapped; some clients send raw deflate instead.
+        read_bounded(flate2::read::ZlibDecoder::new(&body[..]), limit)
+            .or_else(|_| read_bounded(flate2::read::DeflateDecoder::new(&body[..]), limit))
+    } else {
+        return Ok(body);
+    };
+    match decoded {
+        Ok(Some(decoded)) => Ok(Bytes::from(decoded)),
+        Ok(None) => Err(Reject::new(GatewayResponseType::RequestTooLarge)),
+        Err(err) => Err(Reject::with_cause(
+            GatewayResponseType::BadRequestBody,
+            format!("request body does not decode as {coding}: {err}"),
+        )),
+    }
+}
+
+/// Reads `reader` to the end; `None` when it yields more than `limit` bytes.
+fn read_bounded(reader: impl Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut out = Vec::new();
+    reader.take(limit.saturating_add(1)).read_to_end(&mut out)?;
+    Ok((out.len() as u64 <= limit).then_some(out))
+}
+
+/// gzip if the client accepts it (explicitly or by `*`), else deflate; `None` for identity
+/// only. A coding with `q=0` is refused.
+fn preferred_coding(accept_encoding: &str) -> Option<Coding> {
+    let mut gzip = None;
+    let mut deflate = None;
+    let mut any = None;
+    for item in accept_encoding.split(',') {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or_default().trim();
+        let accepted = parts
+            .filter_map(|param| param.trim().strip_prefix("q="))
+            .next_back()
+            .is_none_or(|q| q.trim().parse::<f32>().is_ok_and(|q| q > 0.0));
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(accepted);
+        } else if coding.eq_ignore_ascii_case("deflate") {
+            deflate = Some(accepted);
+        } else if coding == "*" {
+            any = Some(accepted);
+        }
+    }
+    if gzip.or(any) == Some(true) {
+        Some(Coding::Gzip)
+    } else if deflate.or(any) == Some(true) {
+        Some(Coding::Deflate)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    fn response(body: &str) -> Response<Bytes> {
+        Response::new(Bytes::from(body.to_owned()))
+    }
+
+    #[test]
+    fn codings_follow_accept_encoding() {
+        assert_eq!(preferred_coding("gzip, deflate, br"), Some(Coding::Gzip));
+        assert_eq!(preferred_coding("deflate"), Some(Coding::Deflate));
+        assert_eq!(preferred_coding("gzip;q=0, deflate"), Some(Coding::Deflate));
+        assert_eq!(preferred_coding("*"), Some(Coding::Gzip));
+        assert_eq!(preferred_coding("identity"), None);
+        assert_eq!(preferred_coding("br"), None);
+        assert_eq!(preferred_coding("gzip;q=0"), None);
+    }
+
+    #[test]
+    fn bodies_at_the_threshold_are_compressed_and_decode_to_the_original() {
+        let text = "hello, compressed world ".repeat(20);
+        let mut gzipped = response(&text);
+        compress_response(&mut gzipped, Some("gzip"), Some(text.len()));
+        assert_eq!(gzipped.headers()[header::CONTENT_ENCODING], "gzip");
+        let mut decoded = String::new();
+        flate2::read::GzDecoder::new(&gzipped.body()[..])
+            .read_to_string(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, text);
+
+        let mut deflated = response(&text);
+        compress_response(&mut deflated, Some("deflate"), Some(0));
+        assert_eq!(deflated.headers()[header::CONTENT_ENCODING], "deflate");
+        let mut decoded = String::new();
+        flate2::read::ZlibDecoder::new(&deflated.body()[..])
+            .read_to_string(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, text);
+    }
+
+    #[test]
+    fn compressed_request_bodies_decode_within_the_limit() {
+        let text = b"{\"name\": \"compressed\"}".repeat(10);
+        let mut gzip = GzEncoder::new(Vec::new(), Compression::default());
+        gzip.write_all(&text).unwrap();
+        let gzipped = Bytes::from(gzip.finish().unwrap());
+        let decoded = decode_request(gzipped.clone(), Some("gzip"), 1 << 20).unwrap();
+        assert_eq!(&decoded[..], &text[..]);
+        let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), Compression::default());
+        raw.write_all(&text).unwrap();
+        let raw = Bytes::from(raw.finish().unwrap());
+        assert_eq!(
+            &decode_request(raw, Some("deflate"), 1 << 20).unwrap()[..],
+            &text[..]
+        );
+        // Too large once decoded; not gzip at all; codings Portico does not decode.
+        let too_large = decode_request(gzipped, Some("GZIP"), text.len() as u64 - 1).unwrap_err();
+        assert_eq!(too_large.kind, GatewayResponseType::RequestTooLarge);
+        let garbage = decode_request(Bytes::from_static(b"plain"), Some("gzip"), 100).unwrap_err();
+        assert_eq!(garbage.kind, GatewayResponseType::BadRequestBody);
+        let untouched = decode_request(Bytes::from_static(b"plain"), Some("br"), 100).unwrap();
+        assert_eq!(&untouched[..], b"plain");
+    }
+
+    #[test]
+    fn small_bodies_disabled_apis_and_encoded_responses_stay_as_they_are() {
+        let mut small = response("tiny");
+        compress_response(&mut small, Some("gzip"), Some(5));
+        let mut off = response("some body");
+        compress_response(&mut off, Some("gzip"), None);
+        let mut identity = response("some body");
+        compress_response(&mut identity, None, Some(0));
+        let mut encoded = response("already");
+        encoded
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+        compress_response(&mut encoded, Some("gzip"), Some(0));
+        for (plain, body) in [
+            (small, "tiny"),
+            (off, "some body"),
+            (identity, "some body"),
+            (encoded, "already"),
+        ] {
+            assert_eq!(plain.body(), body);
+        }
+    }
+}
