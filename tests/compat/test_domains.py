@@ -164,3 +164,24 @@ def test_domain_names_carry_tags(apigw, domain):
     assert apigw.get_domain_name(domainName=domain["domainName"])["tags"] == {"team": "edge"}
     apigw.untag_resource(resourceArn=arn, tagKeys=["team"])
     assert apigw.get_tags(resourceArn=arn)["tags"] == {}
+
+
+def test_wildcard_domains_route_and_carry_tags(portico, apigw, http, routed_api):
+    parent = f"wild-{uuid.uuid4().hex[:8]}.example.com"
+    wildcard = apigw.create_domain_name(domainName=f"*.{parent}", endpointConfiguration={"types": ["REGIONAL"]})
+    try:
+        # Stage `(none)`: callers name the stage in the path.
+        free = apigw.create_base_path_mapping(domainName=f"*.{parent}", basePath="api",
+                                              restApiId=routed_api, stage="(none)")
+        assert "stage" not in free
+        response = get(portico, http, f"shop.{parent}", "/api/dev/items")
+        assert response.status_code == 200, response.text
+        assert response.json()["stage"] == "dev"
+        renamed = apigw.update_base_path_mapping(domainName=f"*.{parent}", basePath="api", patchOperations=[
+            {"op": "replace", "path": "/basepath", "value": "v2"}])
+        assert renamed["basePath"] == "v2"
+
+        apigw.tag_resource(resourceArn=wildcard["domainNameArn"], tags={"scope": "wild"})
+        assert apigw.get_tags(resourceArn=wildcard["domainNameArn"])["tags"] == {"scope": "wild"}
+    finally:
+        apigw.delete_domain_name(domainName=f"*.{parent}")

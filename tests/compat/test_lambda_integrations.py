@@ -261,3 +261,15 @@ def test_edge_apis_capitalise_header_names_and_regional_apis_keep_them(portico, 
     headers, _ = event_headers()
     assert headers["x-lower-case"] == "v"
     assert "X-Lower-Case" not in headers
+
+
+def test_a_statement_id_reused_by_an_alias_policy_keeps_every_grant(portico, lam, proxy_api, proxy_function, http):
+    # The API's grant on the unqualified function is statement `apigw-{api}-unqualified`;
+    # the same id in the alias's own policy must not cost the function its grants.
+    lam.publish_version(FunctionName=proxy_function)
+    lam.create_alias(FunctionName=proxy_function, Name="live", FunctionVersion="1")
+    lam.add_permission(FunctionName=proxy_function, Qualifier="live",
+                       StatementId=f"apigw-{proxy_api}-unqualified", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com")
+    response = http.post(portico.invoke_url(proxy_api, "dev", "/pets/1"), data="x")
+    assert response.status_code == 201, response.text

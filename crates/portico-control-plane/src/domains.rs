@@ -8,7 +8,8 @@ use bytes::Bytes;
 use http::StatusCode;
 use portico_model::ModelError;
 use portico_model::domain::{
-    CreateBasePathMappingInput, CreateDomainNameInput, DomainName, GeneratedNames, StoredDomainName,
+    CreateBasePathMappingInput, CreateDomainNameInput, DomainName, GeneratedNames, NO_STAGE,
+    StoredDomainName,
 };
 use portico_model::patch::UpdateInput;
 use portico_model::wire::parse_input;
@@ -232,7 +233,7 @@ async fn check_target(
             "Invalid REST API identifier specified".into(),
         ));
     }
-    if let Some(stage) = stage.filter(|stage| !stage.is_empty())
+    if let Some(stage) = stage.filter(|stage| !stage.is_empty() && *stage != NO_STAGE)
         && typed::get::<portico_model::Stage>(store, api_id, stage)
             .await?
             .is_none()

@@ -91,7 +91,10 @@ fn addressed(path: &str) -> Option<(Taggable, bool)> {
         ),
         ["domainnames", name, ..] => (
             Taggable::DomainName {
-                name: name.to_ascii_lowercase(),
+                // SDKs send a wildcard domain's `*` as `%2A`.
+                name: percent_encoding::percent_decode_str(name)
+                    .decode_utf8_lossy()
+                    .to_ascii_lowercase(),
             },
             2,
         ),

@@ -20,29 +20,42 @@ enum Coding {
     Deflate,
 }
 
-/// Compresses `response` in place if the API asks for it (`minimum`), the body reaches the
-/// threshold and the client accepts a coding.
-pub fn compress_response(
+/// Bodies at least this large are encoded and decoded on the blocking pool, so a worker
+/// thread never stalls its other connections on one big payload.
+const BLOCKING_THRESHOLD: usize = 64 * 1024;
+
+/// Compresses `response` if the API asks for it (`minimum`), the body reaches the threshold
+/// and the client accepts a coding (`accept_encoding` is read only then).
+pub async fn compress_response<'h>(
     response: &mut Response<Bytes>,
-    accept_encoding: Option<&str>,
     minimum: Option<usize>,
+    accept_encoding: impl FnOnce() -> Option<&'h str>,
 ) {
     let Some(minimum) = minimum else {
         return;
     };
+    let status = response.status();
     let body = response.body();
     if body.is_empty()
         || body.len() < minimum
+        || status.is_informational()
+        || status == http::StatusCode::NO_CONTENT
+        || status == http::StatusCode::NOT_MODIFIED
         || response.headers().contains_key(header::CONTENT_ENCODING)
     {
         return;
     }
-    let Some(coding) = accept_encoding.and_then(preferred_coding) else {
+    let Some(coding) = accept_encoding().and_then(preferred_coding) else {
         return;
     };
-    let encoded = match coding {
-        Coding::Gzip => encode(GzEncoder::new(Vec::new(), Compression::default()), body),
-        Coding::Deflate => encode(ZlibEncoder::new(Vec::new(), Compression::default()), body),
+    let body = body.clone();
+    let encoded = if body.len() >= BLOCKING_THRESHOLD {
+        match tokio::task::spawn_blocking(move || encode_with(coding, &body)).await {
+            Ok(encoded) => encoded,
+            Err(_) => return,
+        }
+    } else {
+        encode_with(coding, &body)
     };
     let Ok(encoded) = encoded else {
         return; // writing to memory does not fail; if it did, the plain body still serves
@@ -55,6 +68,14 @@ pub fn compress_response(
             Coding::Deflate => "deflate",
         }),
     );
+}
+
+/// Fast compression: a gateway trades a little ratio for latency.
+fn encode_with(coding: Coding, body: &[u8]) -> std::io::Result<Vec<u8>> {
+    match coding {
+        Coding::Gzip => encode(GzEncoder::new(Vec::new(), Compression::fast()), body),
+        Coding::Deflate => encode(ZlibEncoder::new(Vec::new(), Compression::fast()), body),
+    }
 }
 
 fn encode<W: Write + Finish>(mut encoder: W, body: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -79,31 +100,53 @@ impl Finish for ZlibEncoder<Vec<u8>> {
     }
 }
 
-/// `body` decoded by its `Content-Encoding` (gzip, deflate in zlib or raw form, identity);
-/// other codings pass unchanged. A body that does not decode is 400 `Invalid request body`;
-/// one that decodes past `limit` bytes is 413, like any body over the limit.
-pub fn decode_request(
+/// `body` decoded by its `Content-Encoding` (gzip, deflate in zlib or raw form, identity).
+/// Another coding, or a body that does not decode, is 415 Unsupported Media Type, as AWS
+/// answers; a body that decodes past `limit` bytes is 413, like any body over the limit.
+pub async fn decode_request(
     body: Bytes,
     content_encoding: Option<&str>,
     limit: u64,
 ) -> Result<Bytes, Reject> {
-    let coding = content_encoding.unwrap_or_default().trim();
-    let decoded = if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
-        read_bounded(flate2::read::MultiGzDecoder::new(&body[..]), limit)
-    } else if coding.eq_ignore_ascii_case("deflate") {
-        // HTTP's deflate is zlib-wrapped; some clients send raw deflate instead.
-        read_bounded(flate2::read::ZlibDecoder::new(&body[..]), limit)
-            .or_else(|_| read_bounded(flate2::read::DeflateDecoder::new(&body[..]), limit))
+    let coding = match content_encoding.map(str::trim) {
+        None | Some("") => return Ok(body),
+        Some(coding) if coding.eq_ignore_ascii_case("identity") => return Ok(body),
+        Some(coding)
+            if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") =>
+        {
+            Coding::Gzip
+        }
+        Some(coding) if coding.eq_ignore_ascii_case("deflate") => Coding::Deflate,
+        Some(other) => {
+            return Err(Reject::with_cause(
+                GatewayResponseType::UnsupportedMediaType,
+                format!("unsupported request Content-Encoding {other:?}"),
+            ));
+        }
+    };
+    let decoded = if body.len() >= BLOCKING_THRESHOLD {
+        tokio::task::spawn_blocking(move || decode_with(coding, &body, limit))
+            .await
+            .unwrap_or_else(|err| Err(std::io::Error::other(err)))
     } else {
-        return Ok(body);
+        decode_with(coding, &body, limit)
     };
     match decoded {
         Ok(Some(decoded)) => Ok(Bytes::from(decoded)),
         Ok(None) => Err(Reject::new(GatewayResponseType::RequestTooLarge)),
         Err(err) => Err(Reject::with_cause(
-            GatewayResponseType::BadRequestBody,
-            format!("request body does not decode as {coding}: {err}"),
+            GatewayResponseType::UnsupportedMediaType,
+            format!("request body does not decode as {coding:?}: {err}"),
         )),
+    }
+}
+
+fn decode_with(coding: Coding, body: &[u8], limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    match coding {
+        Coding::Gzip => read_bounded(flate2::read::MultiGzDecoder::new(body), limit),
+        // HTTP's deflate is zlib-wrapped; some clients send raw deflate instead.
+        Coding::Deflate => read_bounded(flate2::read::ZlibDecoder::new(body), limit)
+            .or_else(|_| read_bounded(flate2::read::DeflateDecoder::new(body), limit)),
     }
 }
 
@@ -165,11 +208,21 @@ mod tests {
         assert_eq!(preferred_coding("gzip;q=0"), None);
     }
 
-    #[test]
-    fn bodies_at_the_threshold_are_compressed_and_decode_to_the_original() {
-        let text = "hello, compressed world ".repeat(20);
-        let mut gzipped = response(&text);
-        compress_response(&mut gzipped, Some("gzip"), Some(text.len()));
+    async fn compressed(
+        body: &str,
+        accept: Option<&'static str>,
+        minimum: Option<usize>,
+    ) -> Response<Bytes> {
+        let mut response = response(body);
+        compress_response(&mut response, minimum, || accept).await;
+        response
+    }
+
+    #[tokio::test]
+    async fn bodies_at_the_threshold_are_compressed_and_decode_to_the_original() {
+        // Large enough to go through the blocking pool.
+        let text = "hello, compressed world ".repeat(4000);
+        let gzipped = compressed(&text, Some("gzip"), Some(text.len())).await;
         assert_eq!(gzipped.headers()[header::CONTENT_ENCODING], "gzip");
         let mut decoded = String::new();
         flate2::read::GzDecoder::new(&gzipped.body()[..])
@@ -177,60 +230,72 @@ mod tests {
             .unwrap();
         assert_eq!(decoded, text);
 
-        let mut deflated = response(&text);
-        compress_response(&mut deflated, Some("deflate"), Some(0));
+        let deflated = compressed(&text[..100], Some("deflate"), Some(0)).await;
         assert_eq!(deflated.headers()[header::CONTENT_ENCODING], "deflate");
         let mut decoded = String::new();
         flate2::read::ZlibDecoder::new(&deflated.body()[..])
             .read_to_string(&mut decoded)
             .unwrap();
-        assert_eq!(decoded, text);
+        assert_eq!(decoded, text[..100]);
     }
 
-    #[test]
-    fn compressed_request_bodies_decode_within_the_limit() {
+    #[tokio::test]
+    async fn compressed_request_bodies_decode_within_the_limit() {
         let text = b"{\"name\": \"compressed\"}".repeat(10);
         let mut gzip = GzEncoder::new(Vec::new(), Compression::default());
         gzip.write_all(&text).unwrap();
         let gzipped = Bytes::from(gzip.finish().unwrap());
-        let decoded = decode_request(gzipped.clone(), Some("gzip"), 1 << 20).unwrap();
+        let decoded = decode_request(gzipped.clone(), Some("gzip"), 1 << 20)
+            .await
+            .unwrap();
         assert_eq!(&decoded[..], &text[..]);
         let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), Compression::default());
         raw.write_all(&text).unwrap();
         let raw = Bytes::from(raw.finish().unwrap());
-        assert_eq!(
-            &decode_request(raw, Some("deflate"), 1 << 20).unwrap()[..],
-            &text[..]
-        );
-        // Too large once decoded; not gzip at all; codings Portico does not decode.
-        let too_large = decode_request(gzipped, Some("GZIP"), text.len() as u64 - 1).unwrap_err();
+        let inflated = decode_request(raw, Some("deflate"), 1 << 20).await.unwrap();
+        assert_eq!(&inflated[..], &text[..]);
+        let plain = decode_request(Bytes::from_static(b"plain"), Some("identity"), 100)
+            .await
+            .unwrap();
+        assert_eq!(&plain[..], b"plain");
+        // Too large once decoded; not gzip at all; a coding AWS does not decode.
+        let too_large = decode_request(gzipped, Some("GZIP"), text.len() as u64 - 1)
+            .await
+            .unwrap_err();
         assert_eq!(too_large.kind, GatewayResponseType::RequestTooLarge);
-        let garbage = decode_request(Bytes::from_static(b"plain"), Some("gzip"), 100).unwrap_err();
-        assert_eq!(garbage.kind, GatewayResponseType::BadRequestBody);
-        let untouched = decode_request(Bytes::from_static(b"plain"), Some("br"), 100).unwrap();
-        assert_eq!(&untouched[..], b"plain");
+        for coding in ["gzip", "br"] {
+            let refused = decode_request(Bytes::from_static(b"plain"), Some(coding), 100)
+                .await
+                .unwrap_err();
+            assert_eq!(refused.kind, GatewayResponseType::UnsupportedMediaType);
+        }
     }
 
-    #[test]
-    fn small_bodies_disabled_apis_and_encoded_responses_stay_as_they_are() {
-        let mut small = response("tiny");
-        compress_response(&mut small, Some("gzip"), Some(5));
-        let mut off = response("some body");
-        compress_response(&mut off, Some("gzip"), None);
-        let mut identity = response("some body");
-        compress_response(&mut identity, None, Some(0));
+    #[tokio::test]
+    async fn small_bodies_disabled_apis_and_encoded_responses_stay_as_they_are() {
+        let small = compressed("tiny", Some("gzip"), Some(5)).await;
+        let off = compressed("some body", Some("gzip"), None).await;
+        let identity = compressed("some body", None, Some(0)).await;
         let mut encoded = response("already");
         encoded
             .headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
-        compress_response(&mut encoded, Some("gzip"), Some(0));
+        compress_response(&mut encoded, Some(0), || Some("gzip")).await;
+        let mut no_content = response("ignored");
+        *no_content.status_mut() = http::StatusCode::NO_CONTENT;
+        compress_response(&mut no_content, Some(0), || Some("gzip")).await;
         for (plain, body) in [
             (small, "tiny"),
             (off, "some body"),
             (identity, "some body"),
             (encoded, "already"),
+            (no_content, "ignored"),
         ] {
             assert_eq!(plain.body(), body);
+            assert!(
+                plain.headers().get(header::CONTENT_ENCODING)
+                    != Some(&HeaderValue::from_static("gzip"))
+            );
         }
     }
 }

@@ -72,7 +72,8 @@ impl Client<'_> {
             body,
             content_encoding,
             crate::integration::MAX_PAYLOAD_BYTES,
-        )?;
+        )
+        .await?;
         self.mapped = Some(body.clone());
         Ok(body)
     }
@@ -113,9 +114,10 @@ pub async fn handle(
             if let Some(stage) = &resolved.stage {
                 crate::compression::compress_response(
                     &mut response,
-                    head.header_str("accept-encoding"),
                     stage.minimum_compression_size,
-                );
+                    || head.header_str("accept-encoding"),
+                )
+                .await;
             }
             (response, keep_alive)
         }

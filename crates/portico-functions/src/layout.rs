@@ -44,8 +44,9 @@ impl Layout {
     }
 
     /// Removes what a crash left half-written: `.tmp-…` unpack directories and the temporary
-    /// files of [`write_durably`] in the code, runtime and event directories. Only at start-up,
-    /// before anything writes there (the data directory is locked to one process).
+    /// files of [`write_durably`] in the code and runtime directories (the event spool removes
+    /// its own when it loads). Only at start-up, before anything writes there (the data
+    /// directory is locked to one process).
     pub(crate) fn remove_partial_writes(&self) {
         if let Ok(entries) = std::fs::read_dir(self.unpacked_dir()) {
             for entry in entries.flatten() {
@@ -54,7 +55,7 @@ impl Layout {
                 }
             }
         }
-        for dir in [self.code_dir(), self.runtime_dir(), self.events_dir()] {
+        for dir in [self.code_dir(), self.runtime_dir()] {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 continue;
             };
@@ -129,13 +130,10 @@ mod tests {
         let digest = "ab".repeat(32);
         let package = layout.code_dir().join(format!("{digest}.zip"));
         std::fs::write(&package, b"zip").unwrap();
-        let event = layout.events_dir().join("request-1.json");
-        std::fs::write(&event, b"{}").unwrap();
         let unpacked = layout.unpacked_dir().join(&digest);
         std::fs::create_dir_all(&unpacked).unwrap();
         let left_behind = [
             layout.code_dir().join(format!("{digest}.zip.k3j2h1.tmp")),
-            layout.events_dir().join("request-2.json.a1b2c3.tmp"),
             layout.runtime_dir().join("bootstrap.py.zz9.tmp"),
         ];
         for path in &left_behind {
@@ -148,7 +146,7 @@ mod tests {
 
         assert!(left_behind.iter().all(|path| !path.exists()));
         assert!(!partial_unpack.exists());
-        assert!(package.exists() && event.exists() && unpacked.is_dir());
+        assert!(package.exists() && unpacked.is_dir());
     }
 
     #[test]

@@ -18,6 +18,8 @@ use crate::wire_enum;
 
 /// How a mapping with an empty base path is shown and addressed.
 pub const NO_BASE_PATH: &str = "(none)";
+/// A mapping's stage that lets callers name the stage in the path (as no stage at all).
+pub const NO_STAGE: &str = "(none)";
 /// Longest domain name AWS accepts.
 const MAX_DOMAIN_NAME_LEN: usize = 253;
 
@@ -222,7 +224,9 @@ impl StoredDomainName {
         let mapping = BasePathMapping {
             base_path: normalise_base_path(input.base_path.as_deref(), &self.domain)?,
             rest_api_id: required("restApiId", input.rest_api_id)?,
-            stage: input.stage.filter(|stage| !stage.is_empty()),
+            stage: input
+                .stage
+                .filter(|stage| !stage.is_empty() && stage != NO_STAGE),
         };
         if self
             .mappings
@@ -253,7 +257,10 @@ impl StoredDomainName {
             }
             let value = parsed.value.filter(|value| !value.is_empty());
             match parsed.path {
-                "/basePath" => mapping.base_path = normalise_base_path(value, &self.domain)?,
+                // The reference spells it `/basepath`; SDK users write `/basePath`.
+                "/basePath" | "/basepath" => {
+                    mapping.base_path = normalise_base_path(value, &self.domain)?
+                }
                 "/restapiId" => {
                     mapping.rest_api_id = value
                         .ok_or_else(|| {
@@ -261,7 +268,9 @@ impl StoredDomainName {
                         })?
                         .to_owned();
                 }
-                "/stage" => mapping.stage = value.map(str::to_owned),
+                "/stage" => {
+                    mapping.stage = value.filter(|stage| *stage != NO_STAGE).map(str::to_owned);
+                }
                 _ => return Err(patch::invalid_path(parsed.path, parsed.op)),
             }
         }

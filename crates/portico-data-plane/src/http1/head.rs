@@ -297,6 +297,7 @@ struct FramingRules {
     close: bool,
     keep_alive: bool,
     expect_continue: bool,
+    host: bool,
 }
 
 impl FramingRules {
@@ -333,6 +334,13 @@ impl FramingRules {
             }
         } else if name.eq_ignore_ascii_case("expect") {
             self.expect_continue = trim(value).eq_ignore_ascii_case(b"100-continue");
+        } else if name.eq_ignore_ascii_case("host") {
+            // RFC 9112 §3.2: more than one Host is a 400. The host picks the API (custom
+            // domains), so two of them must not let a front proxy and Portico disagree.
+            if self.host {
+                return Err(HeadError::Invalid("more than one Host header"));
+            }
+            self.host = true;
         }
         Ok(())
     }

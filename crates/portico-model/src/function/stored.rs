@@ -563,9 +563,25 @@ impl StoredFunction {
     }
 
     /// Every policy of the function in one document, for the function host: each
-    /// statement's `Resource` names the version or alias it applies to.
+    /// statement's `Resource` names the version or alias it applies to. Statement ids are
+    /// left out: they are unique only within one qualifier's policy, and a policy document
+    /// may not repeat them (evaluation never reads them).
     pub fn combined_policy(&self) -> Option<String> {
-        (!self.statements.is_empty()).then(|| permission::policy_document(&self.statements))
+        let statements: Vec<Statement> = self
+            .statements
+            .iter()
+            .map(|statement| {
+                let mut document = statement.document.clone();
+                if let Some(map) = document.as_object_mut() {
+                    map.remove("Sid");
+                }
+                Statement {
+                    sid: statement.sid.clone(),
+                    document,
+                }
+            })
+            .collect();
+        (!statements.is_empty()).then(|| permission::policy_document(&statements))
     }
 
     /// Drops the policy of a deleted version or alias, so that one created again under the

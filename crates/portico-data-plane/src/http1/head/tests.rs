@@ -60,6 +60,8 @@ fn smuggling_shapes_are_rejected() {
         "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
         "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
         "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+        // Two hosts: a front proxy and the gateway could route by different ones.
+        "GET / HTTP/1.1\r\nHost: a.example.com\r\nhost: b.example.com\r\n\r\n",
     ] {
         assert!(
             matches!(framing(raw), Err(HeadError::Invalid(_))),
