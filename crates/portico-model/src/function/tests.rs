@@ -134,8 +134,8 @@ fn publishing_twice_without_changes_returns_the_same_version() {
     assert_eq!(function.version(Some("2")).unwrap().code_sha256_hex, "bb");
 }
 
-#[test]
-fn aliases_resolve_to_versions_and_protect_them_from_deletion() {
+/// Function `f` with version 1 published and alias `live` on it.
+fn with_live_alias() -> (StoredFunction, AliasConfiguration) {
     let mut function = created("f");
     let mut next = || "rev".to_owned();
     function
@@ -151,6 +151,13 @@ fn aliases_resolve_to_versions_and_protect_them_from_deletion() {
             &mut stamp_with(&mut next),
         )
         .unwrap();
+    (function, alias)
+}
+
+#[test]
+fn aliases_resolve_to_versions_and_protect_them_from_deletion() {
+    let (mut function, alias) = with_live_alias();
+    let mut next = || "rev".to_owned();
     assert_eq!(
         alias.alias_arn,
         "arn:aws:lambda:us-east-1:000000000000:function:f:live"
@@ -231,21 +238,7 @@ fn permissions_render_as_lambdas_policy_statements() {
 
 #[test]
 fn each_alias_and_version_has_its_own_policy() {
-    let mut function = created("f");
-    let mut next = || "rev".to_owned();
-    function
-        .publish_version(None, None, None, &mut stamp_with(&mut next))
-        .unwrap();
-    function
-        .create_alias(
-            CreateAliasInput {
-                name: Some("live".into()),
-                function_version: Some("1".into()),
-                ..Default::default()
-            },
-            &mut stamp_with(&mut next),
-        )
-        .unwrap();
+    let (mut function, _) = with_live_alias();
     let grant = |qualifier: Option<&str>, function: &StoredFunction| {
         AddPermissionInput {
             statement_id: Some("apigw".into()),
