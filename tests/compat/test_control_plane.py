@@ -419,3 +419,45 @@ def test_patch_paths_the_reference_lists(apigw, api):
         {"op": "replace", "path": "/cacheKeyParameters/method.request.querystring.a",
          "value": "method.request.querystring.b"}])
     assert replaced["cacheKeyParameters"] == ["method.request.querystring.b"]
+
+
+def test_test_invoke_method_runs_the_undeployed_api(apigw, api, backend):
+    api_id = api["id"]
+    items = apigw.create_resource(restApiId=api_id, parentId=api["rootResourceId"], pathPart="items")["id"]
+    item = apigw.create_resource(restApiId=api_id, parentId=items, pathPart="{id}")["id"]
+    # AWS_IAM and an API key: test invocations skip authorization, as on AWS.
+    apigw.put_method(restApiId=api_id, resourceId=item, httpMethod="GET", authorizationType="AWS_IAM",
+                     apiKeyRequired=True)
+    apigw.put_integration(restApiId=api_id, resourceId=item, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(restApiId=api_id, resourceId=item, httpMethod="GET", statusCode="200",
+                              responseParameters={"method.response.header.X-Stage": False})
+    apigw.put_integration_response(
+        restApiId=api_id, resourceId=item, httpMethod="GET", statusCode="200",
+        responseParameters={"method.response.header.X-Stage": "context.stage"},
+        responseTemplates={"application/json":
+                           '{"id": "$input.params(\'id\')", "q": "$input.params(\'q\')", '
+                           '"color": "$stageVariables.color", "header": "$input.params(\'X-Test\')"}'})
+    # Never deployed: the test runs the API as it is now.
+    result = apigw.test_invoke_method(restApiId=api_id, resourceId=item, httpMethod="GET",
+                                      pathWithQueryString="/items/42?q=find", headers={"X-Test": "yes"},
+                                      stageVariables={"color": "blue"})
+    assert result["status"] == 200, result
+    assert json.loads(result["body"]) == {"id": "42", "q": "find", "color": "blue", "header": "yes"}
+    assert result["headers"]["X-Stage"] == "test-invoke-stage"
+    assert result["multiValueHeaders"]["X-Stage"] == ["test-invoke-stage"]
+    assert "Method completed with status: 200" in result["log"]
+    assert isinstance(result["latency"], int)
+
+    # An HTTP_PROXY method reaches its backend.
+    apigw.put_method(restApiId=api_id, resourceId=items, httpMethod="POST", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=items, httpMethod="POST", type="HTTP_PROXY",
+                          integrationHttpMethod="POST", uri=f"{backend}/echo")
+    proxied = apigw.test_invoke_method(restApiId=api_id, resourceId=items, httpMethod="POST",
+                                       pathWithQueryString="/items", body="hello")
+    assert proxied["status"] == 200, proxied
+    assert json.loads(proxied["body"])["body"] == "hello"
+    assert proxied["headers"]["X-Echo"] == "1"
+
+    with pytest.raises(apigw.exceptions.NotFoundException):
+        apigw.test_invoke_method(restApiId=api_id, resourceId=items, httpMethod="DELETE")

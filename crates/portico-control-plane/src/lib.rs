@@ -29,6 +29,7 @@ mod resources;
 mod rest_apis;
 mod stages;
 mod tags;
+pub mod test_invoke;
 pub mod usage;
 mod usage_plans;
 pub mod wire;
@@ -72,6 +73,8 @@ struct Inner {
     functions: Option<lambda::Functions>,
     /// The issuers and key sets of Cognito authorizers (for `TestInvokeAuthorizer`).
     user_pools: Arc<portico_jwt::UserPools>,
+    /// Runs `TestInvokeMethod` requests through the data plane (set by the binary).
+    method_tester: std::sync::OnceLock<Arc<dyn test_invoke::MethodTester>>,
     /// Orders republishes of the function catalog (see `lambda::republish`).
     function_catalog: tokio::sync::Mutex<()>,
     /// Shared by uploads from storing a code package to committing the record naming it;
@@ -120,12 +123,23 @@ impl ControlPlane {
                 domains: tokio::sync::Mutex::new(()),
                 functions,
                 user_pools,
+                method_tester: std::sync::OnceLock::new(),
                 function_catalog: tokio::sync::Mutex::new(()),
                 code_uploads: tokio::sync::RwLock::new(()),
                 stages: tokio::sync::Mutex::new(()),
                 usage_flush: tokio::sync::Mutex::new(()),
             }),
         }
+    }
+
+    /// Lets `TestInvokeMethod` run requests through `tester` (once; later calls are ignored).
+    pub fn set_method_tester(&self, tester: Arc<dyn test_invoke::MethodTester>) {
+        let _ = self.inner.method_tester.set(tester);
+    }
+
+    /// What runs `TestInvokeMethod` requests, once the binary has set it.
+    pub(crate) fn method_tester(&self) -> Option<&Arc<dyn test_invoke::MethodTester>> {
+        self.inner.method_tester.get()
     }
 
     /// The user pools of Cognito authorizers.
@@ -222,6 +236,7 @@ pub fn router(control_plane: ControlPlane) -> Router {
         .route(
             "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}",
             get(methods::get_method)
+                .post(test_invoke::test_invoke_method)
                 .put(methods::put_method)
                 .patch(methods::update_method)
                 .delete(methods::delete_method),

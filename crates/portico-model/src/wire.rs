@@ -122,6 +122,23 @@ fn strip_position(message: &str) -> &str {
     }
 }
 
+/// A header name with the first letter of each dash-separated word upper case
+/// (`content-type` → `Content-Type`), the rest as given: how CloudFront hands names to EDGE
+/// APIs, and how AWS shows them in test invocations.
+pub fn capitalised_header_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut word_start = true;
+    for ch in name.chars() {
+        out.push(if word_start {
+            ch.to_ascii_uppercase()
+        } else {
+            ch
+        });
+        word_start = ch == '-';
+    }
+    out
+}
+
 /// Returns the value of a required input member or AWS's "must not be null" violation.
 pub fn required<T>(field: &str, value: Option<T>) -> Result<T, ModelError> {
     value.ok_or_else(|| {
@@ -137,6 +154,18 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
+
+    #[test]
+    fn header_names_are_capitalised_word_by_word() {
+        assert_eq!(capitalised_header_name("content-type"), "Content-Type");
+        assert_eq!(
+            capitalised_header_name("x-amzn-trace-id"),
+            "X-Amzn-Trace-Id"
+        );
+        assert_eq!(capitalised_header_name("X-API-Key"), "X-API-Key");
+        assert_eq!(capitalised_header_name("host"), "Host");
+        assert_eq!(capitalised_header_name("a--b"), "A--B");
+    }
 
     wire_enum!(Color { Red => "RED", Blue => "BLUE" });
 

@@ -6,6 +6,7 @@ mod credentials;
 mod logs;
 mod region;
 mod serve;
+mod test_invoke;
 
 use clap::{Parser, Subcommand};
 

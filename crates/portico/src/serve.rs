@@ -248,6 +248,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout.max(1)),
         keep_alive_timeout: std::time::Duration::from_secs(args.keep_alive_timeout.max(1)),
     };
+    control_plane.set_method_tester(Arc::new(crate::test_invoke::DataPlaneTester {
+        limits,
+        functions: function_host.clone(),
+        user_pools: Arc::clone(&user_pools),
+    }));
     let data_plane = Arc::new(
         DataPlane::with_limits(Arc::clone(&live), limits)
             .with_access(access)

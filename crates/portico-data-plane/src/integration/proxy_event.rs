@@ -14,7 +14,7 @@ pub fn request_fields(invocation: &Invocation<'_>, event: &mut Map<String, Value
     for (name, value) in invocation.head.headers() {
         let value = String::from_utf8_lossy(value).into_owned();
         let name = if invocation.stage.edge_endpoint {
-            capitalised(name)
+            portico_model::wire::capitalised_header_name(name)
         } else {
             name.to_owned()
         };
@@ -119,22 +119,6 @@ fn decoded_path(invocation: &Invocation<'_>) -> String {
         .into_owned()
 }
 
-/// A header name as CloudFront forwards it to EDGE APIs: the first letter of each
-/// dash-separated word upper case (`content-type` → `Content-Type`), the rest as sent.
-fn capitalised(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut word_start = true;
-    for ch in name.chars() {
-        out.push(if word_start {
-            ch.to_ascii_uppercase()
-        } else {
-            ch
-        });
-        word_start = ch == '-';
-    }
-    out
-}
-
 fn push_multi(map: &mut Map<String, Value>, name: &str, value: &str) {
     match map.get_mut(name) {
         Some(Value::Array(values)) => values.push(Value::String(value.to_owned())),
@@ -152,19 +136,5 @@ fn null_if_empty(map: Map<String, Value>) -> Value {
         Value::Null
     } else {
         Value::Object(map)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::capitalised;
-
-    #[test]
-    fn edge_header_names_are_capitalised_word_by_word() {
-        assert_eq!(capitalised("content-type"), "Content-Type");
-        assert_eq!(capitalised("x-amzn-trace-id"), "X-Amzn-Trace-Id");
-        assert_eq!(capitalised("X-API-Key"), "X-API-Key");
-        assert_eq!(capitalised("host"), "Host");
-        assert_eq!(capitalised("a--b"), "A--B");
     }
 }
