@@ -459,5 +459,17 @@ def test_test_invoke_method_runs_the_undeployed_api(apigw, api, backend):
     assert json.loads(proxied["body"])["body"] == "hello"
     assert proxied["headers"]["X-Echo"] == "1"
 
+    # Only the named method runs: a path that leads to another method finds nothing there,
+    # whose authorization the test would otherwise skip.
+    elsewhere = apigw.test_invoke_method(restApiId=api_id, resourceId=items, httpMethod="POST",
+                                         pathWithQueryString="/items/42")
+    assert elsewhere["status"] == 403, elsewhere
+    # A method still being built (no integration) does not stop another one's test.
+    apigw.put_method(restApiId=api_id, resourceId=items, httpMethod="PUT", authorizationType="NONE")
+    assert apigw.test_invoke_method(restApiId=api_id, resourceId=item, httpMethod="GET",
+                                    pathWithQueryString="/items/7")["status"] == 200
+    with pytest.raises(apigw.exceptions.BadRequestException):
+        apigw.test_invoke_method(restApiId=api_id, resourceId=item, httpMethod="GET",
+                                 pathWithQueryString="/items/7", headers={"Bad Name": "x"})
     with pytest.raises(apigw.exceptions.NotFoundException):
         apigw.test_invoke_method(restApiId=api_id, resourceId=items, httpMethod="DELETE")

@@ -25,6 +25,8 @@ use crate::{ApiError, ControlPlane};
 
 /// The stage name AWS gives test invocations (`$context.stage`).
 pub const TEST_STAGE: &str = "test-invoke-stage";
+/// How much of the response body the execution log shows.
+const LOGGED_BODY_CHARS: usize = 1000;
 
 /// A request to run against a compiled stage.
 #[derive(Debug, Clone)]
@@ -86,7 +88,12 @@ pub async fn test_invoke_method(
     let tester = control_plane
         .method_tester()
         .ok_or_else(|| ApiError::BadRequest("this gateway cannot run test invocations".into()))?;
-    let stage = test_stage(&mut definition, input.stage_variables.clone())?;
+    let stage = test_stage(
+        &mut definition,
+        &resource_id,
+        http_method,
+        input.stage_variables.clone(),
+    )?;
 
     let path_and_query = input
         .path_with_query_string
@@ -97,6 +104,11 @@ pub async fn test_invoke_method(
     } else {
         format!("/{path_and_query}")
     };
+    if path_and_query.parse::<http::uri::PathAndQuery>().is_err() {
+        return Err(ApiError::BadRequest(format!(
+            "Invalid pathWithQueryString: {path_and_query}"
+        )));
+    }
     let mut headers: Vec<(String, String)> = Vec::new();
     for (name, values) in input.multi_value_headers.iter().flatten() {
         headers.extend(values.iter().map(|value| (name.clone(), value.clone())));
@@ -107,6 +119,13 @@ pub async fn test_invoke_method(
             .any(|(seen, _)| seen.eq_ignore_ascii_case(name))
         {
             headers.push((name.clone(), value.clone()));
+        }
+    }
+    for (name, value) in &headers {
+        let valid = http::HeaderName::from_bytes(name.as_bytes()).is_ok()
+            && http::HeaderValue::from_str(value).is_ok();
+        if !valid {
+            return Err(ApiError::BadRequest(format!("Invalid header: {name}")));
         }
     }
     let request = TestRequest {
@@ -133,13 +152,20 @@ pub async fn test_invoke_method(
     ))
 }
 
-/// The API as it is now, compiled as stage `test-invoke-stage` with no authorization, no
-/// API keys, no resource policy and no cache (AWS's test invocations skip them all).
+/// The tested method as it is now, alone in its API, compiled as stage
+/// `test-invoke-stage` with no authorization, no API keys, no resource policy and no cache
+/// (AWS's test invocations skip them all). Other methods are left out: the path may not
+/// reach them, and one still being built cannot stop the test.
 fn test_stage(
     definition: &mut ApiDefinition,
+    resource_id: &ResourceId,
+    http_method: HttpMethod,
     variables: Option<BTreeMap<String, String>>,
 ) -> Result<StageSnapshot, ApiError> {
-    for resource in definition.resources.values_mut() {
+    for (id, resource) in &mut definition.resources {
+        resource
+            .resource_methods
+            .retain(|verb, _| id == resource_id && verb == http_method.as_str());
         for method in resource.resource_methods.values_mut() {
             method.authorization_type = AuthorizationType::None;
             method.authorizer_id = None;
@@ -191,6 +217,10 @@ fn report(
     let mut headers = Map::new();
     let mut multi: Map<String, Value> = Map::new();
     for (name, value) in &response.headers {
+        // Connection management is the test connection's, not the method's.
+        if ["connection", "keep-alive", "transfer-encoding"].contains(&name.as_str()) {
+            continue;
+        }
         // HTTP/1.1 names arrive lower case; AWS shows them capitalised (`Content-Type`).
         let name = portico_model::wire::capitalised_header_name(name);
         headers.insert(name.clone(), Value::String(value.clone()));
@@ -202,13 +232,25 @@ fn report(
         }
     }
     let body = String::from_utf8_lossy(&response.body).into_owned();
+    // AWS truncates long bodies in its execution logs too.
+    let logged: String = body.chars().take(LOGGED_BODY_CHARS).collect();
+    let truncated = if logged.len() < body.len() {
+        " [TRUNCATED]"
+    } else {
+        ""
+    };
+    let outcome = if response.status >= 500 {
+        "Execution failed"
+    } else {
+        "Successfully completed execution"
+    };
     let log = format!(
         "Execution log for request {request_id}\n\
          Starting execution for request: {request_id}\n\
          HTTP Method: {method}, Resource Path: {path}\n\
-         Method response body after transformations: {body}\n\
+         Method response body after transformations: {logged}{truncated}\n\
          Method response headers: {headers}\n\
-         Successfully completed execution\n\
+         {outcome}\n\
          Method completed with status: {status}\n",
         method = method.as_str(),
         headers = Value::Object(headers.clone()),

@@ -24,6 +24,22 @@ enum Coding {
 /// thread never stalls its other connections on one big payload.
 const BLOCKING_THRESHOLD: usize = 64 * 1024;
 
+/// At most one large encode or decode per CPU at a time, across all workers: a flood of big
+/// compressed bodies queues here instead of starting a thread (and a buffer) each.
+static LARGE_JOBS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+});
+
+/// Runs `job` on the blocking pool under a [`LARGE_JOBS`] permit.
+async fn run_large<T: Send + 'static>(
+    job: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    let _permit = LARGE_JOBS.acquire().await.map_err(std::io::Error::other)?;
+    tokio::task::spawn_blocking(job)
+        .await
+        .unwrap_or_else(|err| Err(std::io::Error::other(err)))
+}
+
 /// Compresses `response` if the API asks for it (`minimum`), the body reaches the threshold
 /// and the client accepts a coding (`accept_encoding` is read only then).
 pub async fn compress_response<'h>(
@@ -50,10 +66,7 @@ pub async fn compress_response<'h>(
     };
     let body = body.clone();
     let encoded = if body.len() >= BLOCKING_THRESHOLD {
-        match tokio::task::spawn_blocking(move || encode_with(coding, &body)).await {
-            Ok(encoded) => encoded,
-            Err(_) => return,
-        }
+        run_large(move || encode_with(coding, &body)).await
     } else {
         encode_with(coding, &body)
     };
@@ -125,9 +138,7 @@ pub async fn decode_request(
         }
     };
     let decoded = if body.len() >= BLOCKING_THRESHOLD {
-        tokio::task::spawn_blocking(move || decode_with(coding, &body, limit))
-            .await
-            .unwrap_or_else(|err| Err(std::io::Error::other(err)))
+        run_large(move || decode_with(coding, &body, limit)).await
     } else {
         decode_with(coding, &body, limit)
     };

@@ -1,6 +1,7 @@
 //! The data plane behind `TestInvokeMethod`: each test runs a private data plane that holds
-//! only the compiled test stage, on a loopback listener of its own, and sends the request
-//! through it over HTTP, so the test exercises the same pipeline as real traffic.
+//! only the compiled test stage, serving just the one loopback connection the test opens,
+//! and sends the request through it over HTTP, so the test exercises the same pipeline as
+//! real traffic.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -37,47 +38,81 @@ impl MethodTester for DataPlaneTester {
                 .with_user_pools(Arc::clone(&self.user_pools)),
         );
         Box::pin(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            tokio::time::timeout(DEADLINE, run(data_plane, request))
                 .await
-                .map_err(|err| format!("binding the test listener: {err}"))?;
-            let address = listener
-                .local_addr()
-                .map_err(|err| format!("reading the test listener's address: {err}"))?;
-            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-            let server = tokio::spawn(portico_data_plane::http1::server::serve(
-                data_plane,
-                listener,
-                None,
-                async {
-                    let _ = stopped.await;
-                },
-            ));
-            let result = exchange(address, request).await;
-            let _ = stop.send(());
-            let _ = server.await;
-            result
+                .map_err(|_| format!("no answer within {} s", DEADLINE.as_secs()))?
         })
     }
 }
 
-/// Sends `request` to the test listener and reads the whole response.
-async fn exchange(
-    address: std::net::SocketAddr,
-    request: TestRequest,
-) -> Result<TestResponse, String> {
+/// How long a test may take: the longest integration timeout (29 s) and a margin.
+const DEADLINE: std::time::Duration = std::time::Duration::from_secs(35);
+
+/// Opens a loopback listener, connects to it, serves exactly that connection (anyone else
+/// who connects meanwhile is dropped: the test stage runs without authorization) and sends
+/// the request over it.
+async fn run(data_plane: Arc<DataPlane>, request: TestRequest) -> Result<TestResponse, String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|err| format!("binding the test listener: {err}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|err| format!("reading the test listener's address: {err}"))?;
+    // The kernel completes the connect from its backlog, before the accept below.
     let stream = tokio::net::TcpStream::connect(address)
         .await
         .map_err(|err| format!("connecting to the test listener: {err}"))?;
+    let ours = stream
+        .local_addr()
+        .map_err(|err| format!("reading the test connection's address: {err}"))?;
+    let accepted = loop {
+        let (accepted, peer) = listener
+            .accept()
+            .await
+            .map_err(|err| format!("accepting the test connection: {err}"))?;
+        if peer == ours {
+            break accepted;
+        }
+    };
+    drop(listener);
+    let info = portico_data_plane::invocation::ConnectionInfo {
+        remote: ours,
+        local: address,
+        scheme: "http",
+        endpoint: None,
+    };
+    let server = tokio::spawn(async move {
+        portico_data_plane::http1::server::serve_accepted(&data_plane, accepted, info).await;
+    });
+    let result = exchange(stream, address, request).await;
+    server.abort();
+    result
+}
+
+/// Sends `request` to the test listener and reads the whole response.
+async fn exchange(
+    stream: tokio::net::TcpStream,
+    address: std::net::SocketAddr,
+    request: TestRequest,
+) -> Result<TestResponse, String> {
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|err| format!("test connection: {err}"))?;
     let driver = tokio::spawn(connection);
     let mut builder = http::Request::builder()
         .method(request.method.as_str())
-        .uri(request.target.as_str())
-        .header(http::header::HOST, address.to_string());
+        .uri(request.target.as_str());
+    // The caller's Host if it gave one (templates and events see it); the path form of the
+    // target routes either way.
+    if !request
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        builder = builder.header(http::header::HOST, address.to_string());
+    }
     for (name, value) in &request.headers {
-        if !name.eq_ignore_ascii_case("host") && !name.eq_ignore_ascii_case("content-length") {
+        if !name.eq_ignore_ascii_case("content-length") {
             builder = builder.header(name.as_str(), value.as_str());
         }
     }

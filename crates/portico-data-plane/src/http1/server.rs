@@ -112,6 +112,13 @@ pub async fn serve(
     }
 }
 
+/// Serves one connection that the caller accepted itself (`TestInvokeMethod`'s private data
+/// plane serves exactly the connection it opened), until the client closes it.
+pub async fn serve_accepted(data_plane: &DataPlane, stream: TcpStream, info: ConnectionInfo) {
+    let (_keep, stopping) = watch::channel(false);
+    serve_connection(data_plane, stream, info, stopping).await;
+}
+
 async fn serve_connection(
     data_plane: &DataPlane,
     stream: TcpStream,
