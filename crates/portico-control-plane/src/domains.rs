@@ -189,7 +189,15 @@ pub async fn update_base_path_mapping(
     )
     .await?;
     let (_, mapping) = update(&control_plane, &name, |stored| {
-        Ok(stored.patch_mapping(&base_path, &operations)?)
+        let mapping = stored.patch_mapping(&base_path, &operations)?;
+        // The target was checked on the mapping as read above; a change in between that
+        // leads the same operations elsewhere must be checked again, not written.
+        if mapping.rest_api_id != preview.rest_api_id || mapping.stage != preview.stage {
+            return Err(ApiError::Conflict(
+                "The base path mapping changed while it was updated; try again".into(),
+            ));
+        }
+        Ok(mapping)
     })
     .await?;
     Ok(json_response(StatusCode::OK, &mapping))

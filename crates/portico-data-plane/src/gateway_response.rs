@@ -282,10 +282,8 @@ fn render_custom(
                 request_parameter(context, *location, parameter)
                     .and_then(|text| HeaderValue::try_from(text.as_ref()).ok())
             }
-            GatewayValue::Context(variable) => {
-                context_value(&variable_name(variable), reject, context)
-                    .and_then(|text| HeaderValue::try_from(text.as_ref()).ok())
-            }
+            GatewayValue::Context(variable) => context_value(&variable.name(), reject, context)
+                .and_then(|text| HeaderValue::try_from(text.as_ref()).ok()),
         };
         if let Some(value) = value {
             headers.insert(name.clone(), value);
@@ -330,38 +328,6 @@ fn matched_route<'a>(
     let target = crate::stages::route::parse_invoke_target(request, request.path()).ok()?;
     let matched = stage.routes.lookup(&request.method, target.path)?;
     Some((target.path, matched))
-}
-
-fn variable_name(variable: &portico_snapshot::context::ContextVariable) -> String {
-    use portico_snapshot::context::ContextVariable::*;
-    match variable {
-        AccountId => "accountId".into(),
-        ApiId => "apiId".into(),
-        CustomDomainBasePathMatched => "customDomain.basePathMatched".into(),
-        DomainName => "domainName".into(),
-        DomainPrefix => "domainPrefix".into(),
-        ExtendedRequestId => "extendedRequestId".into(),
-        HttpMethod => "httpMethod".into(),
-        Path => "path".into(),
-        Protocol => "protocol".into(),
-        RequestId => "requestId".into(),
-        RequestTime => "requestTime".into(),
-        RequestTimeEpoch => "requestTimeEpoch".into(),
-        ResourceId => "resourceId".into(),
-        ResourcePath => "resourcePath".into(),
-        Stage => "stage".into(),
-        IdentitySourceIp => "identity.sourceIp".into(),
-        IdentityUserAgent => "identity.userAgent".into(),
-        IdentityApiKey => "identity.apiKey".into(),
-        IdentityApiKeyId => "identity.apiKeyId".into(),
-        IdentityCaller => "identity.caller".into(),
-        IdentityUser => "identity.user".into(),
-        IdentityUserArn => "identity.userArn".into(),
-        IdentityAccessKey => "identity.accessKey".into(),
-        IdentityAccountId => "identity.accountId".into(),
-        Authorizer(key) => format!("authorizer.{key}"),
-        Unknown(name) => name.to_string(),
-    }
 }
 
 /// The `$context` values a gateway response can use.

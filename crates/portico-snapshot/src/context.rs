@@ -37,6 +37,39 @@ pub enum ContextVariable {
 // === impl ContextVariable ===
 
 impl ContextVariable {
+    /// The name after `context.` ([`ContextVariable::parse`] read backwards).
+    pub fn name(&self) -> String {
+        use ContextVariable::*;
+        match self {
+            AccountId => "accountId".into(),
+            ApiId => "apiId".into(),
+            CustomDomainBasePathMatched => "customDomain.basePathMatched".into(),
+            DomainName => "domainName".into(),
+            DomainPrefix => "domainPrefix".into(),
+            ExtendedRequestId => "extendedRequestId".into(),
+            HttpMethod => "httpMethod".into(),
+            Path => "path".into(),
+            Protocol => "protocol".into(),
+            RequestId => "requestId".into(),
+            RequestTime => "requestTime".into(),
+            RequestTimeEpoch => "requestTimeEpoch".into(),
+            ResourceId => "resourceId".into(),
+            ResourcePath => "resourcePath".into(),
+            Stage => "stage".into(),
+            IdentitySourceIp => "identity.sourceIp".into(),
+            IdentityUserAgent => "identity.userAgent".into(),
+            IdentityApiKey => "identity.apiKey".into(),
+            IdentityApiKeyId => "identity.apiKeyId".into(),
+            IdentityCaller => "identity.caller".into(),
+            IdentityUser => "identity.user".into(),
+            IdentityUserArn => "identity.userArn".into(),
+            IdentityAccessKey => "identity.accessKey".into(),
+            IdentityAccountId => "identity.accountId".into(),
+            Authorizer(key) => format!("authorizer.{key}"),
+            Unknown(name) => name.to_string(),
+        }
+    }
+
     /// Resolves the name after `context.`.
     pub fn parse(name: &str) -> ContextVariable {
         match name {
@@ -75,6 +108,24 @@ impl ContextVariable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_read_back_as_they_parse() {
+        for name in [
+            "accountId",
+            "customDomain.basePathMatched",
+            "domainPrefix",
+            "path",
+            "requestTimeEpoch",
+            "resourceId",
+            "identity.apiKeyId",
+            "identity.userArn",
+            "authorizer.claims.sub",
+            "somethingNew",
+        ] {
+            assert_eq!(ContextVariable::parse(name).name(), name);
+        }
+    }
 
     #[test]
     fn known_and_unknown_names_resolve() {

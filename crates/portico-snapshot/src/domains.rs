@@ -79,8 +79,14 @@ impl DomainTable {
                 host
             }
         });
-        let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-        let mappings = self.domains.get(host.as_str()).or_else(|| {
+        let host = host.strip_suffix('.').unwrap_or(host);
+        // Clients send host names in lower case; only another case costs an allocation.
+        let host: std::borrow::Cow<'_, str> = if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            host.to_ascii_lowercase().into()
+        } else {
+            host.into()
+        };
+        let mappings = self.domains.get(&*host).or_else(|| {
             let (_, parent) = host.split_once('.')?;
             self.domains.get(format!("*.{parent}").as_str())
         })?;
